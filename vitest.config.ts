@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration tests start real servers (DynamoDB Local, HTTP servers); two cores here.
+    maxWorkers: 2,
+    env: { DDB_LOCAL_TELEMETRY: '0', AWS_REGION: 'us-east-1' },
+  },
+});
