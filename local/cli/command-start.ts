@@ -1,0 +1,37 @@
+import { createLogger } from '../../shared/logger.js';
+import { startLocalSystem } from '../system.js';
+import { color, formatFetchLine } from './format.js';
+
+/** `ferry start`: the whole system in the foreground until Ctrl-C. */
+export const commandStart = async (paths: { configPath: string; dataDir: string }): Promise<number> => {
+  console.log(color.bold('Ferry — starting the local system…'));
+  const system = await startLocalSystem({
+    ...paths,
+    logger: createLogger({ level: (process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR' }),
+    onFetch: (outcome) => console.log(formatFetchLine(outcome)),
+  });
+  console.log(
+    [
+      `  DynamoDB            ${system.dynamo.endpoint} (${system.dynamo.engine}, data in ${paths.dataDir})`,
+      `  ingestion endpoint  ${system.ingest.url}/incidents`,
+      system.demo ? `  demo alert source   ${system.demo.url}/alerts` : undefined,
+      `  config              ${system.runtime.configPath}`,
+      '',
+      color.dim(
+        `Incidents arriving: curl -H 'authorization: Bearer ${process.env.FERRY_INGEST_TOKEN === 'ferry-local-token' ? 'ferry-local-token' : '$FERRY_INGEST_TOKEN'}' '${system.ingest.url}/incidents?instance=demo'`,
+      ),
+      color.dim('Ctrl-C stops; the next start resumes from the last run.'),
+      '',
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const shutdown = () => resolve();
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  console.log('\nStopping…');
+  await system.stop();
+  return 0;
+};

@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Context, Hono } from 'hono';
+import type { AlertStore } from './alert-store.js';
+
+/** Ways the next requests to `GET /alerts` can be made to fail. */
+export const FAILURE_MODES = [
+  'server-error',
+  'rate-limited',
+  'unauthorized',
+  'malformed-json',
+  'slow',
+] as const;
+
+/** One of {@link FAILURE_MODES}: 500, 429 with Retry-After, 401, a truncated 200 body, or a late answer. */
+export type FailureMode = (typeof FAILURE_MODES)[number];
+
+/** How an injected failure behaves. */
+export interface FailureOptions {
+  /**
+   * How many of the next `GET /alerts` requests fail; `Infinity` until cleared.
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * `slow`: how long to wait before answering normally.
+   * @default 5000
+   */
+  readonly delayMs?: number;
+  /**
+   * `rate-limited`: the Retry-After header, in seconds.
+   * @default 1
+   */
+  readonly retryAfterSeconds?: number;
+}
+
+/** Mutable request-side state shared by the app and whoever controls it (the server, tests). */
+export interface DemoSourceState {
+  /** `GET /alerts` requests received, failed ones included; `/health` is not counted. */
+  requests: number;
+  failure: { mode: FailureMode; remaining: number; delayMs: number; retryAfterSeconds: number } | undefined;
+}
+
+/** Creates an empty {@link DemoSourceState}. */
+export function createDemoSourceState(): DemoSourceState {
+  return { requests: 0, failure: undefined };
+}
+
+/** Arms `state` so the next `options.count` requests fail with `mode`; `'none'` disarms it. */
+export function setFailure(
+  state: DemoSourceState,
+  mode: FailureMode | 'none',
+  options: FailureOptions = {},
+): void {
+  state.failure =
+    mode === 'none'
+      ? undefined
+      : {
+          mode,
+          remaining: options.count ?? 1,
+          delayMs: options.delayMs ?? 5000,
+          retryAfterSeconds: options.retryAfterSeconds ?? 1,
+        };
+}
+
+/** A request budget: at most `requests` per sliding window of `perMs` milliseconds. */
+export interface RateLimit {
+  readonly requests: number;
+  readonly perMs: number;
+}
+
+/** Options of {@link createDemoSourceApp}. */
+export interface DemoSourceAppOptions {
+  /** The bearer token clients must send. */
+  readonly apiKey: string;
+  readonly store: AlertStore;
+  /** @default a fresh {@link createDemoSourceState} */
+  readonly state?: DemoSourceState;
+  /** @default no limit */
+  readonly rateLimit?: RateLimit;
+  /** Clock, epoch ms: the default `until` and what is visible. @default Date.now */
+  readonly now?: () => number;
+}
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+// ISO-8601 date, optionally with a time and an offset. A space stands for '+' because an
+// unencoded '+' in a query string arrives as a space.
+const ISO_DATE =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+\- ]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Creates the demo source's Hono app: `GET /alerts` (bearer auth, range query) and `GET /health`.
+ *
+ * @example
+ * const app = createDemoSourceApp({ apiKey: 'k', store: createAlertStore() });
+ * await app.request('/alerts?since=2024-01-01T00:00:00Z', { headers: { authorization: 'Bearer k' } });
+ */
+export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
+  const { apiKey, store, rateLimit } = options;
+  const state = options.state ?? createDemoSourceState();
+  const now = options.now ?? Date.now;
+  const admitted: number[] = []; // times of requests inside the rate-limit window, oldest first
+
+  const app = new Hono();
+  app.get('/health', (c) => c.json({ status: 'ok', alerts: store.size }));
+
+  app.get('/alerts', async (c) => {
+    state.requests++;
+    const injected = await injectFailure(c, state);
+    if (injected) return injected;
+
+    if (c.req.header('authorization') !== `Bearer ${apiKey}`) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'Missing or wrong API key: send Authorization: Bearer <key>.' }, 401);
+    }
+    if (rateLimit) {
+      const at = now();
+      while (admitted.length > 0 && admitted[0]! <= at - rateLimit.perMs) admitted.shift();
+      if (admitted.length >= rateLimit.requests) {
+        const waitMs = admitted[0]! + rateLimit.perMs - at;
+        c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+        return c.json(
+          { error: `Rate limit of ${rateLimit.requests} requests per ${rateLimit.perMs} ms` },
+          429,
+        );
+      }
+      admitted.push(at);
+    }
+
+    const params = parseParams(c.req.query(), now());
+    if ('error' in params) return c.json(params, 400);
+    const { since, until, limit } = params;
+    const alerts = until > since ? store.query({ since, until, limit, visibleAt: now() }) : [];
+    return c.json({ alerts });
+  });
+
+  app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => c.json({ error: err.message }, 500));
+  return app;
+}
+
+/** Answers with the armed failure, if any; `slow` only delays and lets the request proceed. */
+async function injectFailure(c: Context, state: DemoSourceState): Promise<Response | undefined> {
+  const failure = state.failure;
+  if (!failure) return undefined;
+  if (--failure.remaining <= 0) state.failure = undefined;
+  switch (failure.mode) {
+    case 'server-error':
+      return c.json({ error: 'Injected failure: internal server error' }, 500);
+    case 'rate-limited':
+      c.header('Retry-After', String(failure.retryAfterSeconds));
+      return c.json({ error: 'Injected failure: rate limited' }, 429);
+    case 'unauthorized':
+      return c.json({ error: 'Injected failure: API key rejected' }, 401);
+    case 'malformed-json':
+      return c.body('{"alerts":[{"id":"A-0', 200, { 'Content-Type': 'application/json' });
+    case 'slow':
+      // Stop waiting when the client gives up, so a closed server is not held open by a timer.
+      await sleep(failure.delayMs, undefined, { signal: c.req.raw.signal }).catch(() => undefined);
+      return undefined;
+  }
+}
+
+type Params = { since: number; until: number; limit: number } | { error: string; parameter: string };
+
+/** Validates the query string; an error names the parameter and what it accepts. */
+function parseParams(query: Record<string, string>, nowMs: number): Params {
+  const since = parseTime(query.since);
+  if (since === undefined)
+    return badParam('since', query.since, 'an ISO-8601 date, e.g. 2024-05-01T00:00:00Z');
+  const until = query.until === undefined ? nowMs : parseTime(query.until);
+  if (until === undefined)
+    return badParam('until', query.until, 'an ISO-8601 date, e.g. 2024-05-01T00:00:00Z');
+  const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit);
+  if (!/^\d+$/.test(query.limit ?? '1') || limit < 1 || limit > MAX_LIMIT) {
+    return badParam('limit', query.limit, `an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return { since, until, limit };
+}
+
+function parseTime(value: string | undefined): number | undefined {
+  if (value === undefined || !ISO_DATE.test(value)) return undefined;
+  let iso = value.replace(' ', '+');
+  // A date-time without offset would be read as local time; the API speaks UTC.
+  if (iso.length > 10 && !/(Z|[+-]\d{2}:?\d{2})$/i.test(iso)) iso += 'Z';
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function badParam(parameter: string, value: string | undefined, expected: string): Params {
+  const got = value === undefined ? 'it is missing' : `got '${value}'`;
+  return { error: `Parameter '${parameter}' must be ${expected}; ${got}.`, parameter };
+}

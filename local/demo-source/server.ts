@@ -1,0 +1,209 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createRandom, type DemoAlert, formatAlertId } from './alert-generator.js';
+import { type AlertStore, createAlertStore, type InsertedAlerts } from './alert-store.js';
+import {
+  createDemoSourceApp,
+  createDemoSourceState,
+  type FailureMode,
+  type FailureOptions,
+  type RateLimit,
+  setFailure,
+} from './app.js';
+
+/** A point in time: epoch milliseconds, a Date, or an ISO-8601 string. */
+export type TimeInput = number | Date | string;
+
+/** Options of {@link startDemoSource}. */
+export interface DemoSourceOptions {
+  /** The bearer token clients must send. */
+  readonly apiKey: string;
+  /** @default 0 (an ephemeral port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Alerts generated per second, continuously, created at the clock's now; 0 for none. @default 1 */
+  readonly ratePerSecond?: number;
+  /** Seed of alert content and backlog spread. @default 1 */
+  readonly seed?: number;
+  /** What alert ids start with; see `AlertStoreOptions.idPrefix`. @default 'A' */
+  readonly idPrefix?: string;
+  /** Over this budget `GET /alerts` answers 429 with Retry-After. @default no limit */
+  readonly rateLimit?: RateLimit;
+  /** Clock, epoch ms. @default Date.now */
+  readonly now?: () => number;
+  /** An alert becomes visible this long after its created time (late indexing). @default 0 */
+  readonly indexingDelayMs?: number;
+}
+
+/** A running demo source and its controls. */
+export interface DemoSource {
+  /** Base URL, e.g. `http://127.0.0.1:53211`. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: AlertStore;
+  /** `GET /alerts` requests received so far, failed ones included. */
+  readonly requests: number;
+  readonly indexingDelayMs: number;
+  /** Adds one alert; given fields override generated ones. `created` defaults to now. */
+  add(alert?: DemoAlertInput, options?: { visibleAt?: TimeInput }): DemoAlert;
+  /** Adds `count` alerts all created at one instant (default now). */
+  addBurst(count: number, created?: TimeInput): DemoAlert[];
+  /** Bulk-inserts `count` alerts spread over [from, to) (default: the last 24 hours). */
+  backlog(count: number, range?: { from?: TimeInput; to?: TimeInput }): InsertedAlerts;
+  /** Alerts added from now on become visible `ms` after their created time. */
+  setIndexingDelay(ms: number): void;
+  /** Changes the continuous generation rate; 0 stops it. */
+  setRate(perSecond: number): void;
+  /** The next `options.count` (default 1) `GET /alerts` requests fail with `mode`; `'none'` clears. */
+  setFailure(mode: FailureMode | 'none', options?: FailureOptions): void;
+  /** Stops generation, drops open connections and frees the port. */
+  close(): Promise<void>;
+}
+
+/** Fields of an alert to add; `created` may be any {@link TimeInput}. */
+export type DemoAlertInput = Partial<Omit<DemoAlert, 'created'>> & { created?: TimeInput };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// A clock jump (a paused process, fake timers) must not generate millions of alerts in one tick.
+const MAX_CATCH_UP = 100_000;
+
+/**
+ * Starts the demo source: a third-party-like alert API on `host:port` generating alerts continuously.
+ *
+ * @example
+ * const source = await startDemoSource({ apiKey: 'secret', ratePerSecond: 0 });
+ * source.addBurst(5);
+ * await fetch(`${source.url}/alerts?since=1970-01-01T00:00:00Z`, { headers: { authorization: 'Bearer secret' } });
+ * await source.close();
+ */
+export async function startDemoSource(options: DemoSourceOptions): Promise<DemoSource> {
+  if (!options.apiKey) throw new TypeError('startDemoSource: apiKey is required');
+  const now = options.now ?? Date.now;
+  const seed = options.seed ?? 1;
+  const store = createAlertStore({ seed, idPrefix: options.idPrefix });
+  const state = createDemoSourceState();
+  let indexingDelayMs = options.indexingDelayMs ?? 0;
+  const app = createDemoSourceApp({
+    apiKey: options.apiKey,
+    store,
+    state,
+    rateLimit: options.rateLimit,
+    now,
+  });
+  const spread = createRandom(seed ^ 0x5eed);
+
+  const generator = startGenerator(options.ratePerSecond ?? 1, now, (created) =>
+    store.insert(created, { indexingDelayMs }),
+  );
+  const server = await listen(app.fetch, options.host ?? '127.0.0.1', options.port ?? 0).catch((error) => {
+    generator.stop();
+    throw error;
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    store,
+    get requests() {
+      return state.requests;
+    },
+    get indexingDelayMs() {
+      return indexingDelayMs;
+    },
+    add(alert = {}, addOptions = {}) {
+      const { created, ...fields } = alert;
+      const createdMs = created === undefined ? now() : toMs(created);
+      const visibleAt =
+        addOptions.visibleAt === undefined ? createdMs + indexingDelayMs : toMs(addOptions.visibleAt);
+      return store.insertOne(createdMs, fields, { visibleAt });
+    },
+    addBurst(count, created) {
+      const createdMs = Math.floor(created === undefined ? now() : toMs(created));
+      const { firstSeq } = store.insert(new Float64Array(count).fill(createdMs), { indexingDelayMs });
+      const ids = new Set(
+        Array.from({ length: count }, (_, i) => formatAlertId(firstSeq + i, options.idPrefix)),
+      );
+      const atInstant = store.query({
+        since: createdMs,
+        until: createdMs + 1,
+        limit: Number.POSITIVE_INFINITY,
+      });
+      return atInstant.filter((alert) => ids.has(alert.id));
+    },
+    backlog(count, range = {}) {
+      const to = range.to === undefined ? now() : toMs(range.to);
+      const from = range.from === undefined ? to - DAY_MS : toMs(range.from);
+      if (!(from < to)) throw new RangeError(`backlog: 'from' must be before 'to'`);
+      // Evenly spaced slots with jitter inside each: already sorted, and no clumps or gaps.
+      const slot = (to - from) / count;
+      const created = new Float64Array(count);
+      for (let i = 0; i < count; i++) created[i] = Math.floor(from + (i + spread()) * slot);
+      return store.insert(created, { indexingDelayMs });
+    },
+    setIndexingDelay(ms) {
+      indexingDelayMs = ms;
+    },
+    setRate: generator.setRate,
+    setFailure: (mode, failureOptions) => setFailure(state, mode, failureOptions),
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        generator.stop();
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive sockets would hold close() open until they time out.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Calls `emit` with the created times of alerts due since the last tick, at `ratePerSecond`. */
+function startGenerator(ratePerSecond: number, now: () => number, emit: (created: number[]) => void) {
+  let rate = 0;
+  let nextDue = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const tick = (): void => {
+    const at = now();
+    if (rate <= 0 || nextDue > at) return;
+    const intervalMs = 1000 / rate;
+    const due = Math.min(Math.floor((at - nextDue) / intervalMs) + 1, MAX_CATCH_UP);
+    const created = Array.from({ length: due }, (_, i) => Math.floor(nextDue + i * intervalMs));
+    // Past the catch-up cap, skip ahead rather than fall ever further behind.
+    nextDue += due * intervalMs;
+    if (nextDue <= at) nextDue = at + intervalMs;
+    emit(created);
+  };
+
+  const setRate = (perSecond: number): void => {
+    if (!(perSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0, got ${perSecond}`);
+    clearInterval(timer);
+    timer = undefined;
+    rate = perSecond;
+    if (rate === 0) return;
+    nextDue = now() + 1000 / rate;
+    // One tick per alert at low rates; at high rates, 10 ms ticks each emit a batch.
+    timer = setInterval(tick, Math.min(1000, Math.max(10, 1000 / rate)));
+    timer.unref();
+  };
+
+  setRate(ratePerSecond);
+  return { setRate, stop: () => setRate(0) };
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) {
+  return new Promise<Server>((resolve, reject) => {
+    const server = serve({ fetch, hostname: host, port }, () => resolve(server)) as Server;
+    server.once('error', reject);
+  });
+}
+
+function toMs(time: TimeInput): number {
+  const ms = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : time;
+  if (!Number.isFinite(ms)) throw new RangeError(`Not a valid time: ${String(time)}`);
+  return ms;
+}

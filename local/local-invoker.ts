@@ -1,0 +1,52 @@
+import { connectors } from '../functions/connectors.js';
+import type { InstanceSource } from '../shared/config/instance-source.js';
+import { createSecretResolver } from '../shared/config/secrets.js';
+import { createFetchHandler, type FetchHandlerResult } from '../shared/handler/create-fetch-handler.js';
+import type { Logger } from '../shared/logger.js';
+import type { StateStore } from '../shared/state/state-store.js';
+import { createLambdaContext } from './lambda-context.js';
+
+export type Operation = 'fetch' | 'debug' | 'test';
+
+export interface LocalInvokerOptions {
+  readonly instances: InstanceSource;
+  readonly store: StateStore;
+  readonly ingestUrl: string;
+  readonly logger: Logger;
+  /** Each invocation's time budget, like a Lambda timeout. @default 60_000 */
+  readonly timeoutMs?: number;
+}
+
+/** Invokes an instance's connector function the way Lambda would: one middy handler per connector. */
+export type LocalInvoker = (instanceId: string, operation?: Operation) => Promise<FetchHandlerResult>;
+
+/** Builds one handler per connector, exactly as each connector's Lambda entry does, with local wiring. */
+export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker => {
+  const secrets = createSecretResolver();
+  const handlers = new Map(
+    Object.values(connectors).map((connector) => [
+      connector.name,
+      createFetchHandler({
+        connector,
+        instances: options.instances,
+        store: options.store,
+        secrets,
+        logger: options.logger,
+        sinkDefaults: { ferryUrl: options.ingestUrl },
+      }),
+    ]),
+  );
+  return async (instanceId, operation = 'fetch') => {
+    const document = await options.instances.getInstance(instanceId);
+    const handler = handlers.get(document.connector);
+    if (!handler) {
+      throw new Error(
+        `Instance "${instanceId}" names connector "${document.connector}", which does not exist. Known: ${[...handlers.keys()].join(', ')}.`,
+      );
+    }
+    return handler(
+      { instanceId, operation },
+      createLambdaContext(`ferry-${document.connector}`, options.timeoutMs ?? 60_000),
+    );
+  };
+};

@@ -1,0 +1,149 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoIncidentStore } from '../functions/ingest/incident-store.js';
+import { type IngestServer, startIngestServer } from '../functions/ingest/server.js';
+import { createFileInstanceSource } from '../shared/config/load-config-file.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import type { RunOutcome } from '../shared/runner/run-fetch.js';
+import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
+import { type DemoSource, startDemoSource } from './demo-source/server.js';
+import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
+import { defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
+import { type Scheduler, startScheduler } from './scheduler.js';
+import { defaultTableNames, ensureTables } from './tables.js';
+
+export interface LocalSystemOptions {
+  /** @default 'ferry.config.json' */
+  readonly configPath?: string;
+  /** Where DynamoDB keeps its data between restarts. @default '.ferry' */
+  readonly dataDir?: string;
+  /** Keep DynamoDB in memory (tests). @default false */
+  readonly inMemory?: boolean;
+  /** @default 8787; 0 picks a free port */
+  readonly ingestPort?: number;
+  /** @default 8788; 0 picks a free port */
+  readonly demoPort?: number;
+  /** @default a free port */
+  readonly dynamoPort?: number;
+  /** Start the demo alert source. @default true */
+  readonly demoSource?: boolean;
+  /** Run the scheduler. @default true */
+  readonly schedule?: boolean;
+  /** Called after every scheduled fetch (the CLI prints one line per fetch). */
+  readonly onFetch?: (outcome: RunOutcome) => void;
+  /** Each invocation's time budget, like a Lambda timeout. @default 60_000 */
+  readonly functionTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface LocalSystem {
+  readonly ingest: IngestServer;
+  readonly demo?: DemoSource;
+  readonly dynamo: LocalDynamo;
+  readonly store: DynamoStateStore;
+  readonly incidents: DynamoIncidentStore;
+  readonly scheduler?: Scheduler;
+  readonly runtime: RuntimeInfo;
+  /** Invokes an instance's function once, exactly as the scheduler does. */
+  readonly invoke: LocalInvoker;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of Ferry on one machine: embedded DynamoDB, the ingestion endpoint, the demo source, and a
+ * scheduler that invokes each instance through the same handler, runner and store code as the Lambda.
+ */
+export const startLocalSystem = async (options: LocalSystemOptions = {}): Promise<LocalSystem> => {
+  const configPath = resolve(options.configPath ?? 'ferry.config.json');
+  const dataDir = resolve(options.dataDir ?? '.ferry');
+  const logger = options.logger ?? createLogger({ level: 'WARN' });
+  const instances = createFileInstanceSource(configPath);
+  await instances.load(); // fail fast on an unreadable file
+
+  process.env.FERRY_INGEST_TOKEN ??= defaultLocal.ingestToken;
+  process.env.DEMO_API_KEY ??= defaultLocal.demoApiKey;
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startLocalDynamo({
+      dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
+      port: options.dynamoPort,
+    });
+    stops.push(() => dynamo.stop());
+    const client = createLocalDynamoClient(dynamo.endpoint);
+    await ensureTables(client, defaultTableNames);
+    const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
+    const incidents = new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents });
+
+    const ingest = await startIngestServer({
+      store: incidents,
+      token: process.env.FERRY_INGEST_TOKEN,
+      port: options.ingestPort ?? defaultLocal.ingestPort,
+      logger,
+    });
+    stops.push(() => ingest.close());
+
+    let demo: DemoSource | undefined;
+    if (options.demoSource ?? true) {
+      demo = await startDemoSource({
+        apiKey: process.env.DEMO_API_KEY,
+        port: options.demoPort ?? defaultLocal.demoPort,
+        // Each start generates afresh: ids unique to this start keep alerts distinct downstream.
+        idPrefix: `A${Date.now().toString(36).toUpperCase()}`,
+      });
+      stops.push(() => demo!.close());
+    }
+
+    const invoke = createLocalInvoker({
+      instances,
+      store,
+      ingestUrl: ingest.url,
+      logger,
+      timeoutMs: options.functionTimeoutMs,
+    });
+
+    const runtime: RuntimeInfo = {
+      pid: process.pid,
+      dynamoEndpoint: dynamo.endpoint,
+      ingestUrl: ingest.url,
+      demoUrl: demo?.url,
+      configPath,
+      startedAt: new Date().toISOString(),
+    };
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(runtimeFile(dataDir), `${JSON.stringify(runtime, null, 2)}\n`);
+    stops.push(() => rm(runtimeFile(dataDir), { force: true }));
+
+    let scheduler: Scheduler | undefined;
+    if (options.schedule ?? true) {
+      scheduler = startScheduler({
+        instances: async () => (await instances.load()).instances,
+        invoke: async (document) => {
+          const outcome = await invoke(document.id, 'fetch');
+          if ('status' in outcome) options.onFetch?.(outcome);
+        },
+        onError: (error) => logger.error('Scheduled invocation failed', { error }),
+      });
+      stops.push(() => scheduler!.stop());
+    }
+
+    return {
+      ingest,
+      demo,
+      dynamo,
+      store,
+      incidents,
+      scheduler,
+      runtime,
+      invoke,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

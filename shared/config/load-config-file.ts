@@ -1,0 +1,60 @@
+import { readFile, stat } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+import { type ParsedConfig, parseConfig } from './instance-documents.js';
+import type { InstanceSource } from './instance-source.js';
+
+/** Reads and validates `ferry.config.json`. Throws a ConfigError for a file that is not usable at all. */
+export const loadConfigFile = async (path: string): Promise<ParsedConfig> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot read the config file ${path}: ${(error as Error).message}. Pass --config <file>, or run from the project root.`,
+      undefined,
+      undefined,
+      { cause: error },
+    );
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}.`, undefined, undefined, {
+      cause: error,
+    });
+  }
+  return parseConfig(input, path);
+};
+
+/**
+ * The config file as an {@link InstanceSource}: re-read when it changes, so an edited parameter takes
+ * effect on the next fetch, as an edited SSM parameter does in AWS.
+ */
+export const createFileInstanceSource = (
+  path: string,
+): InstanceSource & { load(): Promise<ParsedConfig> } => {
+  let cached: { mtimeMs: number; config: ParsedConfig } | undefined;
+  const load = async (): Promise<ParsedConfig> => {
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: -1 }));
+    if (cached && cached.mtimeMs === mtimeMs) return cached.config;
+    const config = await loadConfigFile(path);
+    cached = { mtimeMs, config };
+    return config;
+  };
+  return {
+    load,
+    async getInstance(instanceId) {
+      const config = await load();
+      const document = config.instances.find((instance) => instance.id === instanceId);
+      if (document) return document;
+      const error = config.errors.find((candidate) => candidate.instanceId === instanceId);
+      if (error) throw error;
+      throw new ConfigError(
+        `Instance "${instanceId}" is not in ${path}. Known instances: ${config.instances.map((i) => i.id).join(', ') || 'none'}.`,
+        instanceId,
+        'id',
+      );
+    },
+  };
+};

@@ -1,0 +1,76 @@
+import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import { SecretMissingError } from '../errors.js';
+import { registerSecrets } from '../redact.js';
+import type { SecretRef } from './schema.js';
+
+export interface SecretResolverOptions {
+  /** For `{"ssm": ...}` references; created once per cold start and passed in. */
+  readonly ssm?: SSMClient;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long a SecureString value is cached. @default 60_000 */
+  readonly maxAgeMs?: number;
+}
+
+/** Resolves secret references to values, registering each for redaction. */
+export type SecretResolver = (
+  instanceId: string,
+  refs: Record<string, SecretRef>,
+) => Promise<Record<string, string>>;
+
+/** Creates a resolver for `{env}` and `{ssm}` references, caching SSM values briefly. */
+export const createSecretResolver = (options: SecretResolverOptions = {}): SecretResolver => {
+  const env = options.env ?? process.env;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  const cache = new Map<string, { value: string; at: number }>();
+
+  const fromSsm = async (instanceId: string, key: string, name: string): Promise<string> => {
+    const cached = cache.get(name);
+    if (cached && Date.now() - cached.at < maxAgeMs) return cached.value;
+    if (!options.ssm) {
+      throw new SecretMissingError(
+        `Instance "${instanceId}": secret "${key}" refers to SSM parameter "${name}", but SSM is not available here. Locally, use {"env": "<VARIABLE>"}.`,
+      );
+    }
+    try {
+      const { Parameter } = await options.ssm.send(
+        new GetParameterCommand({ Name: name, WithDecryption: true }),
+      );
+      const value = Parameter?.Value;
+      if (!value) throw new ParameterNotFound({ message: 'empty value', $metadata: {} });
+      cache.set(name, { value, at: Date.now() });
+      return value;
+    } catch (error) {
+      if (error instanceof ParameterNotFound) {
+        throw new SecretMissingError(
+          `Instance "${instanceId}": secret "${key}" refers to SSM parameter "${name}", which does not exist or is empty. ` +
+            `Create it: aws ssm put-parameter --type SecureString --name "${name}" --value '<secret>'`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+
+  const fromEnv = (instanceId: string, key: string, variable: string): string => {
+    const value = env[variable];
+    if (!value) {
+      throw new SecretMissingError(
+        `Instance "${instanceId}": secret "${key}" refers to environment variable ${variable}, which is not set. Export it before starting Ferry.`,
+      );
+    }
+    return value;
+  };
+
+  return async (instanceId, refs) => {
+    const entries = await Promise.all(
+      Object.entries(refs).map(async ([key, ref]) => {
+        const value =
+          'env' in ref ? fromEnv(instanceId, key, ref.env) : await fromSsm(instanceId, key, ref.ssm);
+        return [key, value] as const;
+      }),
+    );
+    registerSecrets(entries.map(([, value]) => value));
+    return Object.fromEntries(entries);
+  };
+};

@@ -1,0 +1,156 @@
+/**
+ * Ferry's error hierarchy. Every error carries a stable `code`, a message that says what to do,
+ * and the `cause` it wraps. Re-throw a FerryError unchanged; wrap anything else with `{ cause }`.
+ */
+
+export const ErrorCodes = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  SECRET_MISSING: 'SECRET_MISSING',
+  INCIDENT_INVALID: 'INCIDENT_INVALID',
+  CONNECTOR_FAILED: 'CONNECTOR_FAILED',
+  SOURCE_AUTH: 'SOURCE_AUTH',
+  SOURCE_RATE_LIMITED: 'SOURCE_RATE_LIMITED',
+  SOURCE_HTTP: 'SOURCE_HTTP',
+  SOURCE_UNREACHABLE: 'SOURCE_UNREACHABLE',
+  SOURCE_TIMEOUT: 'SOURCE_TIMEOUT',
+  SOURCE_BAD_RESPONSE: 'SOURCE_BAD_RESPONSE',
+  LEASE_HELD: 'LEASE_HELD',
+  LEASE_LOST: 'LEASE_LOST',
+  STATE_CONFLICT: 'STATE_CONFLICT',
+  STATE_CORRUPT: 'STATE_CORRUPT',
+  SINK_FAILED: 'SINK_FAILED',
+  SINK_REJECTED: 'SINK_REJECTED',
+  DEADLINE: 'DEADLINE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface FerryErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** The base of every error Ferry raises on purpose. */
+export class FerryError extends Error {
+  override name = 'FerryError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: FerryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+}
+
+/** A configuration document, parameter or secret reference is wrong; the message names the fix. */
+export class ConfigError extends FerryError {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly instanceId?: string,
+    readonly field?: string,
+    options?: FerryErrorOptions,
+  ) {
+    super(ErrorCodes.CONFIG_INVALID, message, options);
+  }
+}
+
+/** A secret reference points at nothing. */
+export class SecretMissingError extends FerryError {
+  override name = 'SecretMissingError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.SECRET_MISSING, message, options);
+  }
+}
+
+/** A connector returned an incident that breaks the contract. */
+export class IncidentInvalidError extends FerryError {
+  override name = 'IncidentInvalidError';
+  constructor(
+    message: string,
+    readonly index: number,
+    readonly field: string,
+  ) {
+    super(ErrorCodes.INCIDENT_INVALID, message);
+  }
+}
+
+/** The third-party source failed; `code` tells how (auth, rate limit, HTTP status, network). */
+export class SourceError extends FerryError {
+  override name = 'SourceError';
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly details: { status?: number; url?: string; retryAfterMs?: number } = {},
+    options?: FerryErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Another invocation holds the instance's lease: this one must not fetch. */
+export class LeaseHeldError extends FerryError {
+  override name = 'LeaseHeldError';
+  constructor(
+    readonly instanceId: string,
+    readonly heldUntil: number | undefined,
+  ) {
+    super(
+      ErrorCodes.LEASE_HELD,
+      `Instance "${instanceId}" is being fetched by another run` +
+        (heldUntil ? ` (its lease expires at ${new Date(heldUntil).toISOString()})` : '') +
+        '; this run was skipped. Nothing to do unless it persists past the lease.',
+    );
+  }
+}
+
+/** The lease was lost (expired or taken over) before commit: the cursor was not moved. */
+export class LeaseLostError extends FerryError {
+  override name = 'LeaseLostError';
+  constructor(readonly instanceId: string) {
+    super(
+      ErrorCodes.LEASE_LOST,
+      `Instance "${instanceId}" lost its lease before the commit (the run outlived its deadline or was taken over); ` +
+        'the last run was left unchanged and the next fetch will re-fetch the same window.',
+    );
+  }
+}
+
+/** A versioned write lost a race with another writer. */
+export class StateConflictError extends FerryError {
+  override name = 'StateConflictError';
+  constructor(
+    message: string,
+    readonly existing?: Record<string, unknown>,
+  ) {
+    super(ErrorCodes.STATE_CONFLICT, message);
+  }
+}
+
+/** A stored item cannot be read back as Ferry wrote it. */
+export class StateCorruptError extends FerryError {
+  override name = 'StateCorruptError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.STATE_CORRUPT, message, options);
+  }
+}
+
+/** The sink did not accept the batch. `retryable` says whether the next fetch may succeed. */
+export class SinkError extends FerryError {
+  override name = 'SinkError';
+  constructor(
+    message: string,
+    readonly details: { status?: number; retryable: boolean },
+    options?: FerryErrorOptions,
+  ) {
+    super(details.retryable ? ErrorCodes.SINK_FAILED : ErrorCodes.SINK_REJECTED, message, options);
+  }
+}
+
+/** Type guard for any Ferry error. */
+export const isFerryError = (error: unknown): error is FerryError => error instanceof FerryError;
+
+/** The message of anything thrown, for history records and logs. */
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
+
+/** The code of anything thrown: a FerryError's own, `UNEXPECTED` otherwise. */
+export const errorCode = (error: unknown): string => (isFerryError(error) ? error.code : 'UNEXPECTED');

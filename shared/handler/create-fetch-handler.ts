@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { InstanceSource } from '../config/instance-source.js';
+import type { InstanceDocument } from '../config/schema.js';
+import type { SecretResolver } from '../config/secrets.js';
+import type { Connector } from '../connector.js';
+import { ConfigError, errorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { redact } from '../redact.js';
+import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
+import type { SinkDefaults } from '../sinks/create-sink.js';
+import { createSinkFor } from '../sinks/create-sink.js';
+import { RunStatus } from '../state/history-record.js';
+import type { StateStore } from '../state/state-store.js';
+import { type FetchEvent, fetchEventSchema } from './fetch-event.js';
+import { runConnectorTest, type TestOutcome } from './run-connector-test.js';
+
+export interface FetchHandlerDeps {
+  readonly connector: Connector;
+  readonly instances: InstanceSource;
+  readonly store: StateStore;
+  readonly secrets: SecretResolver;
+  readonly logger: Logger;
+  readonly sinkDefaults?: SinkDefaults;
+  readonly clock?: () => number;
+  readonly onOutcome?: (outcome: RunOutcome) => void;
+}
+
+export type FetchHandlerResult = RunOutcome | TestOutcome;
+
+/** Records a run that could not start because its configuration is unusable, then returns it. */
+const configFailure = async (
+  deps: FetchHandlerDeps,
+  instanceId: string,
+  error: unknown,
+  startedAt: number,
+): Promise<RunOutcome> => {
+  const outcome: RunOutcome = redact({
+    instanceId,
+    connector: deps.connector.name,
+    runId: randomUUID(),
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: (deps.clock ?? Date.now)() - startedAt,
+    status: RunStatus.error,
+    fetches: 0,
+    pages: 0,
+    pulled: 0,
+    dropped: 0,
+    pushed: 0,
+    sourceIds: [],
+    sourceIdCount: 0,
+    error: { code: errorCode(error), message: errorMessage(error) },
+  });
+  deps.logger.error('Instance configuration is unusable; fetch not run', {
+    instanceId,
+    error: outcome.error,
+  });
+  await deps.store
+    .writeHistory(outcome)
+    .catch((writeError) => deps.logger.error('History write failed', { writeError }));
+  deps.onOutcome?.(outcome);
+  return outcome;
+};
+
+/**
+ * The function every connector's Lambda runs (and `ferry start` runs locally): loads the instance's
+ * document, builds its sink, and hands over to the runner. Wrapped with middy.
+ */
+export const createFetchHandler = (deps: FetchHandlerDeps) =>
+  middy<FetchEvent, FetchHandlerResult, Error, Context>().handler(async (event, context) => {
+    const clock = deps.clock ?? Date.now;
+    const startedAt = clock();
+    const parsedEvent = fetchEventSchema.safeParse(event);
+    if (!parsedEvent.success) {
+      throw new ConfigError(
+        `The function was invoked with ${JSON.stringify(event)}; it expects {"instanceId": "<id>"} (the schedule's input).`,
+      );
+    }
+    const { instanceId, operation } = parsedEvent.data;
+    let document: InstanceDocument;
+    try {
+      document = await deps.instances.getInstance(instanceId);
+      if (document.connector !== deps.connector.name) {
+        throw new ConfigError(
+          `Instance "${instanceId}" is configured for connector "${document.connector}" but was sent to the "${deps.connector.name}" function; redeploy so its schedule targets the right function.`,
+          instanceId,
+          'connector',
+        );
+      }
+    } catch (error) {
+      if (operation === 'test')
+        return { instanceId, ok: false, error: { code: errorCode(error), message: errorMessage(error) } };
+      return configFailure(deps, instanceId, error, startedAt);
+    }
+    const resolveSecrets = () => deps.secrets(instanceId, document.secrets);
+    if (operation === 'test')
+      return runConnectorTest({
+        document,
+        connector: deps.connector,
+        resolveSecrets,
+        store: deps.store,
+        logger: deps.logger,
+      });
+
+    let sink: Awaited<ReturnType<typeof createSinkFor>>;
+    try {
+      sink = await createSinkFor(document, deps.secrets, deps.sinkDefaults);
+    } catch (error) {
+      return configFailure(deps, instanceId, error, startedAt);
+    }
+    return runFetch(
+      {
+        document,
+        connector: deps.connector,
+        secrets: resolveSecrets,
+        deadline: clock() + context.getRemainingTimeInMillis(),
+        mode: operation === 'debug' ? 'debug' : 'live',
+      },
+      { store: deps.store, sink, logger: deps.logger, clock: deps.clock, onOutcome: deps.onOutcome },
+    );
+  });

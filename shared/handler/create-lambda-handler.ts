@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createSsmInstanceSource } from '../config/instance-source.js';
+import { createSecretResolver } from '../config/secrets.js';
+import type { Connector } from '../connector.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { DynamoStateStore } from '../state/dynamo-state-store.js';
+import { createFetchHandler } from './create-fetch-handler.js';
+
+const requiredEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value)
+    throw new ConfigError(`The function's environment lacks ${name}; deploy it with "npx cdk deploy".`);
+  return value;
+};
+
+/**
+ * A connector's Lambda entry point. Clients and the logger are created here, once per cold start;
+ * the endpoints follow the SDK's standard variables (`AWS_ENDPOINT_URL_SSM`, ...), which is how tests
+ * run this very handler against local servers.
+ * @example export const handler = createLambdaHandler(helloworld);
+ */
+export const createLambdaHandler = (connector: Connector) => {
+  const logger = createLogger({ serviceName: `ferry-${connector.name}` });
+  const ssm = new SSMClient({});
+  const store = new DynamoStateStore({
+    client: new DynamoDBClient({}),
+    tableName: requiredEnv('STATE_TABLE'),
+    historyRetentionDays: Number(process.env.HISTORY_RETENTION_DAYS ?? 30),
+  });
+  return createFetchHandler({
+    connector,
+    instances: createSsmInstanceSource({ ssm, prefix: process.env.INSTANCE_PARAMETER_PREFIX }),
+    store,
+    secrets: createSecretResolver({ ssm }),
+    logger,
+    sinkDefaults: { ferryUrl: process.env.FERRY_INGEST_URL },
+  });
+};

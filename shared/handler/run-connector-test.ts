@@ -1,0 +1,58 @@
+import { resolveParams } from '../config/resolve-settings.js';
+import type { InstanceDocument } from '../config/schema.js';
+import type { Connector } from '../connector.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { createIntegrationContext } from '../integration-context.js';
+import type { Logger } from '../logger.js';
+import { redact } from '../redact.js';
+import { createFetchContext } from '../runner/fetch-context.js';
+import type { StateStore } from '../state/state-store.js';
+
+/** The answer to XSOAR's Test button. */
+export interface TestOutcome {
+  readonly instanceId: string;
+  readonly ok: boolean;
+  readonly error?: { code: string; message: string };
+}
+
+export interface ConnectorTestInput {
+  readonly document: InstanceDocument;
+  readonly connector: Connector;
+  readonly resolveSecrets: () => Promise<Record<string, string>>;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  /** @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+/** Validates the parameters, then calls the connector's `test` (XSOAR's `test-module`). */
+export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestOutcome> => {
+  const { document, connector } = input;
+  try {
+    const now = new Date();
+    const { settings, params } = resolveParams(document, connector, now);
+    const secrets = await input.resolveSecrets();
+    const state = await input.store.read(document.id);
+    const { ctx } = createFetchContext({
+      instanceId: document.id,
+      params,
+      secrets,
+      settings,
+      lastRun: state?.lastRun ?? {},
+      now,
+      logger: input.logger.child({ instanceId: document.id, connector: connector.name, operation: 'test' }),
+      context: createIntegrationContext(input.store, document.id),
+      signal: AbortSignal.timeout(input.timeoutMs ?? 30_000),
+      // A test answers quickly: one retry, not the fetch's patience.
+      http: { retries: 1 },
+    });
+    await connector.test(ctx);
+    return { instanceId: document.id, ok: true };
+  } catch (error) {
+    return redact({
+      instanceId: document.id,
+      ok: false,
+      error: { code: errorCode(error), message: errorMessage(error) },
+    });
+  }
+};

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { isIsoDate } from './duration.js';
+import { IncidentInvalidError } from './errors.js';
+
+/** XSOAR's severity scale: 0 unknown, 0.5 informational, 1 low, 2 medium, 3 high, 4 critical. */
+export const Severity = {
+  unknown: 0,
+  info: 0.5,
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+} as const;
+
+export type SeverityValue = (typeof Severity)[keyof typeof Severity];
+
+/** An incident in XSOAR's shape, as `demisto.incidents()` takes it. */
+export interface Incident {
+  /** Required: what an analyst sees first. */
+  name: string;
+  /** When it happened at the source, ISO-8601. */
+  occurred?: string;
+  /** The original event, `JSON.stringify`-ed, for XSOAR's mapping stage. */
+  rawJSON?: string;
+  /** The id of the event in the third-party product: Ferry's dedupe key. */
+  dbotMirrorId?: string;
+  details?: string;
+  type?: string;
+  severity?: number;
+  labels?: { type: string; value: string }[];
+  CustomFields?: Record<string, unknown>;
+}
+
+/** How to turn one source event into an incident. */
+export interface IncidentMapping<E> {
+  name: (event: E) => string;
+  occurred: (event: E) => string | Date;
+  id?: (event: E) => string | number;
+  details?: (event: E) => string | undefined;
+  severity?: (event: E) => number | undefined;
+  type?: string;
+  labels?: (event: E) => Record<string, string | number | boolean | undefined>;
+}
+
+/**
+ * Builds an incident from a source event: `rawJSON` is the event itself, `dbotMirrorId` its id.
+ * @example buildIncident(alert, { name: (a) => a.name, occurred: (a) => a.created, id: (a) => a.id })
+ */
+export const buildIncident = <E>(event: E, mapping: IncidentMapping<E>): Incident => {
+  const occurred = mapping.occurred(event);
+  const incident: Incident = {
+    name: mapping.name(event),
+    occurred: occurred instanceof Date ? occurred.toISOString() : occurred,
+    rawJSON: JSON.stringify(event),
+  };
+  const id = mapping.id?.(event);
+  if (id !== undefined) incident.dbotMirrorId = String(id);
+  const details = mapping.details?.(event);
+  if (details !== undefined) incident.details = details;
+  const severity = mapping.severity?.(event);
+  if (severity !== undefined) incident.severity = severity;
+  if (mapping.type) incident.type = mapping.type;
+  const labels = mapping.labels?.(event);
+  if (labels) {
+    incident.labels = Object.entries(labels)
+      .filter(([, value]) => value !== undefined && value !== '')
+      .map(([type, value]) => ({ type, value: String(value) }));
+  }
+  return incident;
+};
+
+const describe = (incident: unknown, index: number): string => {
+  const candidate = incident as Partial<Incident> | null;
+  const id = typeof candidate?.dbotMirrorId === 'string' ? ` (dbotMirrorId "${candidate.dbotMirrorId}")` : '';
+  return `Incident #${index}${id}`;
+};
+
+const fail = (incident: unknown, index: number, field: string, problem: string): never => {
+  throw new IncidentInvalidError(
+    `${describe(incident, index)} is invalid: "${field}" ${problem}. Fix the connector's mapping; ` +
+      'the fetch was not committed, so nothing is lost.',
+    index,
+    field,
+  );
+};
+
+/**
+ * Checks one incident against XSOAR's contract. Throws an {@link IncidentInvalidError} naming the
+ * incident and the field; a bad incident fails the whole fetch so the cursor does not move past it.
+ */
+export const validateIncident = (incident: unknown, index: number, maxBytes?: number): Incident => {
+  if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
+    return fail(incident, index, '(incident)', 'must be an object');
+  }
+  const { name, occurred, rawJSON, dbotMirrorId, severity, labels } = incident as Record<string, unknown>;
+  if (typeof name !== 'string' || name.trim() === '')
+    fail(incident, index, 'name', 'is required (a non-empty string)');
+  if (occurred !== undefined && (typeof occurred !== 'string' || !isIsoDate(occurred))) {
+    fail(incident, index, 'occurred', `must be an ISO-8601 string, got ${JSON.stringify(occurred)}`);
+  }
+  if (rawJSON !== undefined) {
+    if (typeof rawJSON !== 'string')
+      fail(incident, index, 'rawJSON', 'must be a JSON string (JSON.stringify the event)');
+    try {
+      JSON.parse(rawJSON as string);
+    } catch {
+      fail(incident, index, 'rawJSON', 'is not valid JSON');
+    }
+  }
+  if (dbotMirrorId !== undefined && typeof dbotMirrorId !== 'string') {
+    fail(incident, index, 'dbotMirrorId', `must be a string, got ${typeof dbotMirrorId}`);
+  }
+  if (severity !== undefined && (typeof severity !== 'number' || severity < 0 || severity > 4)) {
+    fail(incident, index, 'severity', "must be a number on XSOAR's 0–4 scale");
+  }
+  if (labels !== undefined && !Array.isArray(labels))
+    fail(incident, index, 'labels', 'must be an array of {type, value}');
+  if (maxBytes !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(incident));
+    if (size > maxBytes) fail(incident, index, '(size)', `is ${size} bytes, over the ${maxBytes}-byte limit`);
+  }
+  return incident as Incident;
+};
+
+/**
+ * The deterministic key of an incident: its `dbotMirrorId`, or a hash of its `rawJSON` (or of the
+ * whole incident) without one. Re-pushing after a crash sends the same key, so the endpoint drops it.
+ */
+export const incidentKey = (incident: Incident): string => {
+  if (incident.dbotMirrorId) return incident.dbotMirrorId;
+  const basis = incident.rawJSON ?? JSON.stringify(incident);
+  return `sha256:${createHash('sha256').update(basis).digest('base64url').slice(0, 32)}`;
+};

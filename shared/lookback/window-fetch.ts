@@ -1,0 +1,130 @@
+import type { ConnectorContext, FetchResult, LastRun, WindowConnector } from '../connector.js';
+import { type Incident, incidentKey } from '../incident.js';
+import { SeenIds } from './seen-ids.js';
+
+/** The last run of a time-window connector. */
+export interface WindowLastRun {
+  /** Everything that occurred before this instant (and outside the look-back) was fetched. */
+  time?: string;
+  /** Ids pushed inside the look-back window: see `seen-ids.ts`. */
+  seen?: Record<string, string>;
+}
+
+/** Hard cap on remembered ids: keeps the state item near 100 KB, far below DynamoDB's 400 KB. */
+export const MAX_SEEN_IDS = 12_000;
+/** Pages one fetch may read while skipping past already-seen events. */
+export const MAX_PAGES_PER_FETCH = 20;
+
+interface Candidate {
+  incident: Incident;
+  key: string;
+  timeMs: number;
+}
+
+const occurredMs = (incident: Incident, fallback: number): number => {
+  const time = incident.occurred ? Date.parse(incident.occurred) : Number.NaN;
+  return Number.isNaN(time) ? fallback : time;
+};
+
+/** Where the next query starts: the cursor, pulled back by the look-back window. */
+export const windowStart = (cursorMs: number, endMs: number, lookBackMs: number): number =>
+  Math.min(cursorMs, endMs - lookBackMs);
+
+/**
+ * The runner's fetch for a time-window connector: owns the window, the look-back, dedupe and the
+ * next cursor, fixing what XSOAR's generic look-back gets wrong:
+ * - the page limit grows with the seen ids the window will return again (no starvation);
+ * - a full page continues from its last timestamp, inclusive (no loss on one shared timestamp);
+ * - the cursor never passes `now - lag` (no skip after events stamped in the future);
+ * - an empty window still moves the cursor to its end (no endless empty slices);
+ * - seen ids expire by event time, not by the wall clock.
+ */
+export const windowFetch = async <P, E>(
+  connector: WindowConnector<P, E>,
+  ctx: ConnectorContext<P>,
+): Promise<FetchResult> => {
+  const last = ctx.lastRun as WindowLastRun;
+  const nowMs = ctx.now.getTime();
+  const endMs = nowMs - ctx.lagMs;
+  const parsedCursor = last.time ? Date.parse(last.time) : Number.NaN;
+  const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
+  const seen = SeenIds.parse(last.seen);
+  const startMs = windowStart(cursorMs, endMs, ctx.lookBackMs);
+  if (startMs >= endMs) return { incidents: [], nextRun: ctx.lastRun, hasMore: false, pages: 0 };
+
+  const kept: Candidate[] = [];
+  let dropped = 0;
+  let pages = 0;
+  let pageStart = startMs;
+  // Where everything before has been read: the candidate for the next cursor.
+  let readUpTo = startMs;
+  let hasMore = false;
+  let notice: string | undefined;
+
+  while (true) {
+    const limit = Math.min(connector.maxPageSize, ctx.maxFetch - kept.length + seen.countFrom(pageStart));
+    const page = await connector.fetchWindow(ctx, {
+      start: new Date(pageStart),
+      end: new Date(endMs),
+      limit,
+    });
+    pages++;
+    const candidates = page.events
+      .map((event) => {
+        const incident = connector.toIncident(event, ctx);
+        return { incident, key: incidentKey(incident), timeMs: occurredMs(incident, pageStart) };
+      })
+      .sort((a, b) => a.timeMs - b.timeMs);
+    let full = false;
+    for (const candidate of candidates) {
+      if (seen.has(candidate.key, candidate.timeMs)) {
+        dropped++;
+        continue;
+      }
+      if (kept.length >= ctx.maxFetch) {
+        full = true;
+        break;
+      }
+      kept.push(candidate);
+      seen.add(candidate.key, candidate.timeMs);
+    }
+    const last = candidates.at(-1);
+    if (full) {
+      // Events at the last kept timestamp may remain: resume there, inclusive; seen ids skip the rest.
+      readUpTo = Math.max(readUpTo, kept.at(-1)!.timeMs);
+      hasMore = true;
+      break;
+    }
+    if (page.events.length < limit || !last) {
+      readUpTo = endMs; // The source returned all of [pageStart, end).
+      break;
+    }
+    // A full page: everything before its last timestamp was read; more may wait from there on.
+    if (last.timeMs <= pageStart && limit >= connector.maxPageSize) {
+      notice =
+        `More than ${connector.maxPageSize} events share the timestamp ${new Date(pageStart).toISOString()}, the most ` +
+        'one request to this source returns; the rest of that instant cannot be fetched and was skipped.';
+      ctx.health(notice, { isError: true });
+      readUpTo = pageStart + 1;
+      hasMore = true;
+      break;
+    }
+    readUpTo = Math.max(readUpTo, last.timeMs);
+    pageStart = Math.max(pageStart, last.timeMs);
+    if (kept.length >= ctx.maxFetch || pages >= MAX_PAGES_PER_FETCH) {
+      hasMore = true;
+      break;
+    }
+  }
+
+  // Never backwards, never past `now - lag` (a source's future timestamps cannot pull it ahead).
+  const nextCursorMs = Math.max(cursorMs, Math.min(readUpTo, endMs));
+  seen.pruneBefore(windowStart(nextCursorMs, endMs, ctx.lookBackMs));
+  const evicted = seen.capTo(MAX_SEEN_IDS);
+  if (evicted > 0) {
+    notice = `The look-back window holds more than ${MAX_SEEN_IDS} ids; the ${evicted} oldest were forgotten, so some may be pushed again (the endpoint drops duplicates). Lower look_back.`;
+    ctx.health(notice, { isError: true });
+  }
+  const nextRun: LastRun = { time: new Date(nextCursorMs).toISOString(), seen: seen.serialize() };
+  return { incidents: kept.map((candidate) => candidate.incident), nextRun, hasMore, dropped, pages, notice };
+};

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { resolveParams } from '../config/resolve-settings.js';
+import type { InstanceDocument } from '../config/schema.js';
+import type { Connector, ConnectorContext, FetchResult, LastRun } from '../connector.js';
+import { errorCode, errorMessage, LeaseHeldError } from '../errors.js';
+import { type Incident, incidentKey, validateIncident } from '../incident.js';
+import { createIntegrationContext } from '../integration-context.js';
+import type { Logger } from '../logger.js';
+import { windowFetch } from '../lookback/window-fetch.js';
+import { redact } from '../redact.js';
+import type { KeyedIncident, Sink } from '../sinks/sink.js';
+import { type HistoryRecord, MAX_SOURCE_IDS, RunStatus } from '../state/history-record.js';
+import type { StateStore } from '../state/state-store.js';
+import { createFetchContext, type HealthMessage } from './fetch-context.js';
+import { summarizeLastRun } from './summarize-last-run.js';
+
+/** A lease outlives the invocation's deadline by this much, then frees itself. */
+export const LEASE_GRACE_MS = 5_000;
+/** Time kept back before the deadline for the commit and the history record. */
+export const COMMIT_RESERVE_MS = 2_000;
+
+export interface RunnerDeps {
+  readonly store: StateStore;
+  readonly sink: Sink;
+  readonly logger: Logger;
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** Called with every outcome (metrics). */
+  readonly onOutcome?: (outcome: RunOutcome) => void;
+}
+
+export interface RunInput {
+  readonly document: InstanceDocument;
+  readonly connector: Connector;
+  /** Resolves the instance's secrets; failures are recorded like any other. */
+  readonly secrets: () => Promise<Record<string, string>>;
+  /** Epoch ms by which the invocation must be done (the Lambda's remaining time). */
+  readonly deadline: number;
+  readonly runId?: string;
+  /** `debug`: one fetch, printed, nothing pushed, nothing committed (XSOAR's `debug-mode=true`). */
+  readonly mode?: 'live' | 'debug';
+}
+
+/** What a run did: its history record, plus the incidents themselves in debug mode. */
+export interface RunOutcome extends HistoryRecord {
+  incidents?: Incident[];
+  nextRun?: LastRun;
+}
+
+const fetchOnce = (connector: Connector, ctx: ConnectorContext): Promise<FetchResult> =>
+  connector.style === 'window' ? windowFetch(connector, ctx) : connector.fetchIncidents(ctx);
+
+/** Step 4 and the first half of 5: every incident valid, each key once per push. */
+const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; repeated: number } => {
+  if (!Array.isArray(incidents)) throw new TypeError('fetchIncidents must return { incidents: [...] }');
+  const byKey = new Map<string, KeyedIncident>();
+  incidents.forEach((raw, index) => {
+    const incident = validateIncident(raw, index);
+    const key = incidentKey(incident);
+    if (!byKey.has(key)) byKey.set(key, { key, incident });
+  });
+  return { keyed: [...byKey.values()], repeated: incidents.length - byKey.size };
+};
+
+const lastMessage = (messages: HealthMessage[]) => messages.at(-1);
+
+/**
+ * Runs one invocation for one instance: the numbered path of DESIGN.md. Never throws for a failed
+ * fetch: the failure is in the outcome, the history and the health; it throws only when the store
+ * itself is unreachable (nothing could be recorded).
+ */
+export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOutcome> => {
+  const clock = deps.clock ?? Date.now;
+  const { document, connector } = input;
+  const runId = input.runId ?? randomUUID();
+  const startedAt = clock();
+  const logger = deps.logger.child({ instanceId: document.id, connector: connector.name, runId });
+  const outcome: RunOutcome = {
+    instanceId: document.id,
+    connector: connector.name,
+    runId,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: 0,
+    status: RunStatus.ok,
+    fetches: 0,
+    pages: 0,
+    pulled: 0,
+    dropped: 0,
+    pushed: 0,
+    sourceIds: [],
+    sourceIdCount: 0,
+  };
+  const sourceIds: string[] = [];
+  const sinkIds: string[] = [];
+  const finish = async (status: RunOutcome['status']): Promise<RunOutcome> => {
+    outcome.status = status;
+    outcome.sourceIdCount = sourceIds.length;
+    outcome.sourceIds = sourceIds.slice(0, MAX_SOURCE_IDS);
+    if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
+    outcome.durationMs = clock() - startedAt;
+    const record = redact(outcome);
+    if (input.mode !== 'debug') {
+      try {
+        await deps.store.writeHistory({
+          ...record,
+          incidents: undefined,
+          nextRun: undefined,
+        } as HistoryRecord);
+      } catch (error) {
+        logger.error('Could not write the fetch history record', { error });
+      }
+    }
+    deps.onOutcome?.(record);
+    return record;
+  };
+
+  if (!document.enabled && input.mode !== 'debug') {
+    outcome.message = 'Instance is disabled; enable it in its configuration to fetch.';
+    return finish(RunStatus.disabled);
+  }
+
+  // 1. lease + read
+  let state: { lastRun: LastRun; version: number };
+  if (input.mode === 'debug') {
+    const current = await deps.store.read(document.id);
+    state = { lastRun: current?.lastRun ?? {}, version: current?.version ?? 0 };
+  } else {
+    try {
+      state = await deps.store.acquire(document.id, {
+        leaseId: runId,
+        now: startedAt,
+        expiresAt: input.deadline + LEASE_GRACE_MS,
+      });
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) throw error;
+      logger.warn('Lease held by another run; skipped', { heldUntil: error.heldUntil });
+      outcome.message = error.message;
+      return finish(RunStatus.skipped);
+    }
+  }
+  outcome.lastRunBefore = summarizeLastRun(state.lastRun);
+
+  const abort = new AbortController();
+  const abortTimer = setTimeout(
+    () => abort.abort(new Error('The invocation deadline is near; the fetch was stopped.')),
+    Math.max(0, input.deadline - COMMIT_RESERVE_MS - clock()),
+  );
+  let message: HealthMessage | undefined;
+  try {
+    const { settings, params } = resolveParams(document, connector, new Date(startedAt));
+    const secrets = await input.secrets();
+    const context = createIntegrationContext(deps.store, document.id);
+    let lastIterationMs = 0;
+    for (;;) {
+      const iterationStart = clock();
+      // 2–3. window and fetch
+      const { ctx, messages } = createFetchContext({
+        instanceId: document.id,
+        params,
+        secrets,
+        settings,
+        lastRun: state.lastRun,
+        now: new Date(iterationStart),
+        logger,
+        context,
+        signal: abort.signal,
+      });
+      const result = await fetchOnce(connector, ctx);
+      message = lastMessage(messages) ?? message;
+      outcome.fetches++;
+      outcome.pages += result.pages ?? 1;
+      // 4–5. validate, dedupe
+      const { keyed, repeated } = validateAndKey(result.incidents);
+      outcome.pulled += result.incidents.length + (result.dropped ?? 0);
+      outcome.dropped += repeated + (result.dropped ?? 0);
+      if (input.mode === 'debug') {
+        outcome.incidents = keyed.map((item) => item.incident);
+        outcome.nextRun = result.nextRun;
+        outcome.lastRunAfter = summarizeLastRun(result.nextRun);
+        break;
+      }
+      // 6. push
+      if (keyed.length > 0) {
+        const pushed = await deps.sink.push(
+          { instance: document.id, connector: connector.name, runId, incidents: keyed },
+          { signal: abort.signal },
+        );
+        if (pushed.ids) sinkIds.push(...pushed.ids.slice(0, MAX_SOURCE_IDS - sinkIds.length));
+      }
+      outcome.pushed += keyed.length;
+      for (const { incident } of keyed) if (incident.dbotMirrorId) sourceIds.push(incident.dbotMirrorId);
+      // 9 (decided first, so the commit can release the lease with the last page).
+      lastIterationMs = clock() - iterationStart;
+      const timeLeft = input.deadline - COMMIT_RESERVE_MS - clock();
+      const drainMore = result.hasMore === true && timeLeft > Math.max(2 * lastIterationMs, 1_000);
+      // 7. commit
+      state = {
+        lastRun: result.nextRun,
+        version: await deps.store.commit(document.id, {
+          leaseId: runId,
+          expectedVersion: state.version,
+          lastRun: result.nextRun,
+          now: clock(),
+          release: !drainMore,
+          pushed: keyed.length,
+          message,
+        }),
+      };
+      outcome.lastRunAfter = summarizeLastRun(result.nextRun);
+      if (result.notice) outcome.message = result.notice;
+      if (!drainMore) {
+        if (result.hasMore)
+          outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';
+        break;
+      }
+    }
+    if (message) outcome.message = `${message.isError ? 'Error: ' : ''}${message.text}`;
+    return await finish(RunStatus.ok);
+  } catch (error) {
+    outcome.error = { code: errorCode(error), message: errorMessage(error) };
+    if (message) outcome.message = `${message.isError ? 'Error: ' : ''}${message.text}`;
+    logger.error('Fetch failed; the last run is unchanged', { error: outcome.error });
+    if (input.mode !== 'debug') {
+      await deps.store
+        .release(document.id, { leaseId: runId, now: clock(), failure: redact(outcome.error), message })
+        .catch((releaseError) => logger.error('Could not release the lease', { error: releaseError }));
+    }
+    return await finish(RunStatus.error);
+  } finally {
+    clearTimeout(abortTimer);
+  }
+};
