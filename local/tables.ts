@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
@@ -7,6 +8,24 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { incidentsTableDefinition } from '../functions/ingest/incident-store.js';
+
+type TableDefinition = Pick<
+  CreateTableCommandInput,
+  'AttributeDefinitions' | 'KeySchema' | 'GlobalSecondaryIndexes'
+>;
+
+/** The state table's keys: partition key the instance id, sort key the kind of item. */
+export const stateTableDefinition: TableDefinition = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+};
 
 /** The names of Ferry's two DynamoDB tables. */
 export interface TableNames {
@@ -36,24 +55,24 @@ export async function ensureTables(
   client: DynamoDBClient,
   names: TableNames = defaultTableNames,
 ): Promise<void> {
-  await Promise.all([ensureTable(client, names.state), ensureTable(client, names.incidents)]);
+  await Promise.all([
+    ensureTable(client, names.state, stateTableDefinition),
+    ensureTable(client, names.incidents, incidentsTableDefinition),
+  ]);
   await enableTtl(client, names.state, stateTtlAttribute);
 }
 
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition,
+): Promise<void> {
   if ((await tableStatus(client, tableName)) === undefined) {
     try {
       await client.send(
         new CreateTableCommand({
           TableName: tableName,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
+          ...definition,
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );

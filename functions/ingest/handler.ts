@@ -1,0 +1,30 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { handle } from 'hono/aws-lambda';
+import { createLogger } from '../../shared/logger.js';
+import { createIngestApp } from './app.js';
+import { DynamoIncidentStore } from './incident-store.js';
+import { createSsmTokenSource } from './ssm-token.js';
+
+const requiredEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`Environment variable ${name} is not set: the stack sets it on the ingest function.`);
+  return value;
+};
+
+// Everything below runs once per cold start: the clients, the logger and the token cache are reused
+// by every invocation of this container.
+const logger = createLogger({ serviceName: 'ferry-ingest' });
+const store = new DynamoIncidentStore({
+  client: new DynamoDBClient({}),
+  tableName: requiredEnv('INCIDENTS_TABLE'),
+});
+const token = createSsmTokenSource({
+  client: new SSMClient({}),
+  parameterName: requiredEnv('INGEST_TOKEN_PARAMETER'),
+  logger,
+});
+
+/** The ingest Lambda: API Gateway HTTP API (payload v2) → the ingestion app. */
+export const handler = handle(createIngestApp({ store, token, logger }));

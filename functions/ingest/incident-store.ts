@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { StateCorruptError } from '../../shared/errors.js';
+import { type Incident, incidentKey } from '../../shared/incident.js';
+
+/** One Ferry batch as the endpoint received it (already validated). */
+export interface IngestBatch {
+  readonly instance: string;
+  readonly connector: string;
+  readonly runId: string;
+  readonly incidents: readonly Incident[];
+}
+
+/** What storing a batch did: every incident is either new or a duplicate of one already stored. */
+export interface StoreBatchResult {
+  readonly new: number;
+  readonly duplicates: number;
+}
+
+/** One stored incident, as `GET /incidents` lists it. */
+export interface StoredIncident {
+  /** `incidentKey(incident)`: its dbotMirrorId, or a hash of its rawJSON. */
+  readonly key: string;
+  readonly instance: string;
+  readonly connector: string;
+  readonly runId: string;
+  /** When the endpoint first received it (ISO-8601); a re-push does not change it. */
+  readonly receivedAt: string;
+  readonly incident: Incident;
+}
+
+export interface ListIncidentsRequest {
+  readonly instance: string;
+  /** 1..1000. */
+  readonly limit: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface IncidentPage {
+  readonly incidents: StoredIncident[];
+  /** Present only when more incidents follow. */
+  readonly cursor?: string;
+}
+
+/** Where the ingestion endpoint keeps what arrived: idempotent on (instance, incident key). */
+export interface IncidentStore {
+  /** Stores each incident once; an incident whose key the instance already has is a duplicate. */
+  putBatch(batch: IngestBatch): Promise<StoreBatchResult>;
+  /** Pages through an instance's incidents in arrival order, oldest first. */
+  list(request: ListIncidentsRequest): Promise<IncidentPage>;
+}
+
+/** A `cursor` that this store did not hand out for this instance. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError' as const;
+}
+
+/** The arrival-order index: partition key the instance, sort key `arrival`. */
+export const byArrivalIndex = 'byArrival';
+
+/**
+ * The incidents table, in CreateTable's shape, so local table creation (spread it into a
+ * `CreateTableCommand` with `BillingMode: 'PAY_PER_REQUEST'`) and the CDK stack use one definition.
+ * - `pk` = instance id, `sk` = `KEY#<incident key>`: one item per (instance, key) — the idempotency.
+ * - `arrival` = `<receivedAt ISO>#<runId>#<index, 6 digits>`: the `byArrival` GSI lists an
+ *   instance's incidents in the order they arrived. Projection ALL: the listing reads nothing else.
+ */
+export const incidentsTableDefinition: Required<
+  Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'GlobalSecondaryIndexes'>
+> = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: 'arrival', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: byArrivalIndex,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'arrival', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+};
+
+export interface DynamoIncidentStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Puts in flight at once for one batch. @default 16 */
+  readonly concurrency?: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** The item never existed: a put under this condition stores an incident at most once. */
+const Conditions = { firstArrival: 'attribute_not_exists(pk)' } as const;
+
+// DynamoDB caps a sort key at 1024 bytes; a longer dbotMirrorId is stored under its hash, which is
+// as deterministic as the id itself, so idempotency holds.
+const maxPlainKeyBytes = 1000;
+const sortKey = (key: string): string =>
+  Buffer.byteLength(key) <= maxPlainKeyBytes
+    ? `KEY#${key}`
+    : `KEYHASH#${createHash('sha256').update(key).digest('base64url')}`;
+
+interface IncidentItem {
+  pk: string;
+  sk: string;
+  arrival: string;
+  connector: string;
+  runId: string;
+  receivedAt: string;
+  /**
+   * The incident as a JSON string, not a map: the store never queries inside it, a string comes back
+   * byte for byte (no number coercion, no empty-value or undefined quirks, no 32-level nesting limit),
+   * and its size is exactly what the endpoint's per-incident size check measured.
+   */
+  incident: string;
+}
+
+type CursorKey = Pick<IncidentItem, 'pk' | 'sk' | 'arrival'>;
+
+const encodeCursor = ({ pk, sk, arrival }: CursorKey): string =>
+  Buffer.from(JSON.stringify({ pk, sk, arrival })).toString('base64url');
+
+const decodeCursor = (cursor: string, instance: string): CursorKey => {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const { pk, sk, arrival } = (key ?? {}) as Partial<CursorKey>;
+  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof arrival !== 'string' || pk !== instance) {
+    throw new InvalidCursorError(
+      `"cursor" is not a cursor of instance "${instance}": pass the cursor of the previous page unchanged.`,
+    );
+  }
+  return { pk, sk, arrival };
+};
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight. The first failure stops new work; the
+ * ones in flight settle before it is thrown, so nothing is still writing when the request answers.
+ */
+const forEachBounded = async <T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        await work(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+};
+
+/** The DynamoDB implementation of {@link IncidentStore} (table: {@link incidentsTableDefinition}). */
+export class DynamoIncidentStore implements IncidentStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #concurrency: number;
+  readonly #now: () => Date;
+  #lastMs = 0;
+
+  constructor(options: DynamoIncidentStoreOptions) {
+    this.#doc = DynamoDBDocumentClient.from(options.client);
+    this.#table = options.tableName;
+    this.#concurrency = options.concurrency ?? 16;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async putBatch(batch: IngestBatch): Promise<StoreBatchResult> {
+    const receivedAt = this.#arrivalTime();
+    let fresh = 0;
+    await forEachBounded(batch.incidents, this.#concurrency, async (incident, index) => {
+      const item: IncidentItem = {
+        pk: batch.instance,
+        sk: sortKey(incidentKey(incident)),
+        arrival: `${receivedAt}#${batch.runId}#${String(index).padStart(6, '0')}`,
+        connector: batch.connector,
+        runId: batch.runId,
+        receivedAt,
+        incident: JSON.stringify(incident),
+      };
+      try {
+        // No ReturnValuesOnConditionCheckFailure: a duplicate is the same incident by definition,
+        // and the endpoint answers only how many there were.
+        await this.#doc.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: item,
+            ConditionExpression: Conditions.firstArrival,
+          }),
+        );
+        fresh += 1;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    });
+    return { new: fresh, duplicates: batch.incidents.length - fresh };
+  }
+
+  async list(request: ListIncidentsRequest): Promise<IncidentPage> {
+    const start = request.cursor === undefined ? undefined : decodeCursor(request.cursor, request.instance);
+    // One item more than asked tells whether another page exists, so the last page carries no
+    // cursor (DynamoDB's own LastEvaluatedKey would also be set when exactly `limit` remain).
+    // GSI reads are eventually consistent: an incident may show up a moment after its POST returned.
+    const { Items = [] } = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: byArrivalIndex,
+        KeyConditionExpression: '#pk = :instance',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+        ExpressionAttributeValues: { ':instance': request.instance },
+        ScanIndexForward: true,
+        Limit: request.limit + 1,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const items = Items as IncidentItem[];
+    const page = items.slice(0, request.limit);
+    const last = page.at(-1);
+    return {
+      incidents: page.map(toStoredIncident),
+      ...(items.length > request.limit && last ? { cursor: encodeCursor(last) } : {}),
+    };
+  }
+
+  /**
+   * The time a batch arrived, strictly increasing within this process: two batches in the same
+   * millisecond (the sink's chunks of one run) must not interleave in arrival order.
+   */
+  #arrivalTime(): string {
+    const ms = Math.max(this.#now().getTime(), this.#lastMs + 1);
+    this.#lastMs = ms;
+    return new Date(ms).toISOString();
+  }
+}
+
+const toStoredIncident = (item: IncidentItem): StoredIncident => {
+  let incident: Incident;
+  try {
+    incident = JSON.parse(item.incident) as Incident;
+  } catch (error) {
+    throw new StateCorruptError(`Stored incident ${item.pk}/${item.sk} is not valid JSON.`, { cause: error });
+  }
+  return {
+    key: incidentKey(incident),
+    instance: item.pk,
+    connector: item.connector,
+    runId: item.runId,
+    receivedAt: item.receivedAt,
+    incident,
+  };
+};

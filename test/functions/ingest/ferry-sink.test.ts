@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoIncidentStore, type StoredIncident } from '../../../functions/ingest/incident-store.js';
+import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
+import { SinkError } from '../../../shared/errors.js';
+import { type Incident, incidentKey } from '../../../shared/incident.js';
+import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
+import type { IncidentBatch } from '../../../shared/sinks/sink.js';
+import {
+  anIncident,
+  anInstance,
+  type IncidentsTableFixture,
+  silentLogger,
+  startIncidentsTable,
+} from './helpers.js';
+
+// The real client against the real endpoint: what the runner sees when it pushes.
+const token = 'sink-test-token-abcdefghij';
+
+let table: IncidentsTableFixture;
+let server: IngestServer;
+
+beforeAll(async () => {
+  table = await startIncidentsTable();
+  const store = new DynamoIncidentStore({ client: table.client, tableName: table.tableName });
+  server = await startIngestServer({ store, token, port: 0, logger: silentLogger });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await table?.stop();
+});
+
+const sink = (options: { token?: string; batchSize?: number } = {}) =>
+  createFerrySink({
+    url: server.url,
+    token: options.token ?? token,
+    batchSize: options.batchSize,
+    http: { retries: 0 },
+  });
+
+const batch = (instance: string, incidents: Incident[], runId = 'run-1'): IncidentBatch => ({
+  instance,
+  connector: 'demo',
+  runId,
+  incidents: incidents.map((incident) => ({ key: incidentKey(incident), incident })),
+});
+
+/** Every page of an instance's incidents, following the cursor. */
+const listAll = async (
+  instance: string,
+  limit: number,
+): Promise<{ pages: number[]; incidents: StoredIncident[] }> => {
+  const pages: number[] = [];
+  const incidents: StoredIncident[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ instance, limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const response = await fetch(`${server.url}/incidents?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { incidents: StoredIncident[]; cursor?: string };
+    pages.push(page.incidents.length);
+    incidents.push(...page.incidents);
+    cursor = page.cursor;
+  } while (cursor);
+  return { pages, incidents };
+};
+
+describe('the ferry sink against the reference endpoint', () => {
+  it('pushes a first batch: every incident accepted, none a duplicate', async () => {
+    const instance = anInstance();
+    const result = await sink().push(batch(instance, [anIncident('a'), anIncident('b'), anIncident('c')]));
+    expect(result).toEqual({ accepted: 3, duplicates: 0 });
+  });
+
+  it('re-pushes the same batch: all duplicates, one copy stored', async () => {
+    const instance = anInstance();
+    const incidents = [anIncident('a'), anIncident('b'), anIncident('c')];
+    await sink().push(batch(instance, incidents));
+    const again = await sink().push(batch(instance, incidents, 'run-2'));
+    expect(again).toEqual({ accepted: 3, duplicates: 3 });
+    const { incidents: stored } = await listAll(instance, 100);
+    expect(stored.map((item) => item.incident)).toEqual(incidents);
+  });
+
+  it('dedupes incidents without a dbotMirrorId by the hash of their rawJSON', async () => {
+    const instance = anInstance();
+    const event = (id: number): Incident => ({ name: `Event ${id}`, rawJSON: JSON.stringify({ id }) });
+    await sink().push(batch(instance, [event(1), event(2)]));
+    // Renamed by a changed mapping, same event: still the same incident.
+    const result = await sink().push(batch(instance, [{ ...event(1), name: 'Renamed' }, event(3)]));
+    expect(result).toEqual({ accepted: 2, duplicates: 1 });
+    const { incidents: stored } = await listAll(instance, 100);
+    expect(stored.map((item) => item.incident.name)).toEqual(['Event 1', 'Event 2', 'Event 3']);
+    expect(stored.map((item) => item.key)).toEqual([event(1), event(2), event(3)].map(incidentKey));
+    expect(stored[0]?.key).toMatch(/^sha256:/);
+  });
+
+  it('sends a large batch in several requests, every incident acknowledged', async () => {
+    const instance = anInstance();
+    const incidents = Array.from({ length: 25 }, (_, i) => anIncident(`id-${i}`));
+    expect(await sink({ batchSize: 10 }).push(batch(instance, incidents))).toEqual({
+      accepted: 25,
+      duplicates: 0,
+    });
+    const { incidents: stored } = await listAll(instance, 1000);
+    expect(stored.map((item) => item.key)).toEqual(incidents.map(incidentKey));
+  });
+
+  it('pages oldest first across several batches with the cursor', async () => {
+    const instance = anInstance();
+    const runs = [1, 2, 3].map((run) => Array.from({ length: 4 }, (_, i) => anIncident(`r${run}-${i}`)));
+    for (const [index, incidents] of runs.entries())
+      await sink().push(batch(instance, incidents, `run-${index + 1}`));
+    const { pages, incidents } = await listAll(instance, 5);
+    expect(pages).toEqual([5, 5, 2]);
+    expect(incidents.map((item) => item.key)).toEqual(runs.flat().map(incidentKey));
+    expect(incidents.map((item) => item.runId)).toEqual(
+      ['run-1', 'run-2', 'run-3'].flatMap((run) => Array(4).fill(run)),
+    );
+    const arrivals = incidents.map((item) => item.receivedAt);
+    expect([...arrivals].sort()).toEqual(arrivals);
+  });
+
+  it('gives the last page no cursor when exactly a page remains', async () => {
+    const instance = anInstance();
+    await sink().push(batch(instance, [anIncident('a'), anIncident('b')]));
+    expect((await listAll(instance, 2)).pages).toEqual([2]);
+  });
+
+  it('keeps instances apart: the same id is new in each, and each lists only its own', async () => {
+    const [first, second] = [anInstance(), anInstance()];
+    expect(await sink().push(batch(first, [anIncident('shared'), anIncident('only-first')]))).toEqual({
+      accepted: 2,
+      duplicates: 0,
+    });
+    expect(await sink().push(batch(second, [anIncident('shared')]))).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await listAll(first, 100)).incidents.map((item) => item.key)).toEqual(['shared', 'only-first']);
+    const secondListed = (await listAll(second, 100)).incidents;
+    expect(secondListed.map((item) => [item.instance, item.key])).toEqual([[second, 'shared']]);
+  });
+
+  it('fails with a non-retryable SinkError naming the token when the token is wrong', async () => {
+    const push = sink({ token: 'wrong-token-value' }).push(batch(anInstance(), [anIncident('a')]));
+    await expect(push).rejects.toBeInstanceOf(SinkError);
+    await expect(push).rejects.toMatchObject({ details: { status: 401, retryable: false } });
+    await expect(push).rejects.toThrow(/token/);
+  });
+
+  it('fails with a SinkError naming the field when an incident is invalid', async () => {
+    const bad = { ...anIncident('a'), severity: 9 };
+    const push = sink().push(batch(anInstance(), [bad]));
+    await expect(push).rejects.toMatchObject({ details: { status: 400, retryable: false } });
+    await expect(push).rejects.toThrow(/severity/);
+  });
+});
