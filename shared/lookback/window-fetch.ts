@@ -26,13 +26,19 @@ const occurredMs = (incident: Incident, fallback: number): number => {
   return Number.isNaN(time) ? fallback : time;
 };
 
-/** Where the next query starts: the cursor, pulled back by the look-back window. */
-export const windowStart = (cursorMs: number, endMs: number, lookBackMs: number): number =>
-  Math.min(cursorMs, endMs - lookBackMs);
+/**
+ * Where a query starts: the cursor pulled back by the look-back window. XSOAR pulls back from *now*
+ * (`min(time, now - look_back)`), so an event indexed late is caught only if a fetch happens to run
+ * within `look_back` of its creation; a slow run, a pause or an outage loses it. Pulled back from the
+ * cursor, every event indexed at most `look_back` late is caught, whatever the gap between fetches:
+ * it was invisible at the fetch that set the cursor, so it occurred after `cursor - look_back`.
+ */
+export const windowStart = (cursorMs: number, lookBackMs: number): number => cursorMs - lookBackMs;
 
 /**
  * The runner's fetch for a time-window connector: owns the window, the look-back, dedupe and the
  * next cursor, fixing what XSOAR's generic look-back gets wrong:
+ * - the look-back reaches back from the cursor, not from now (see {@link windowStart});
  * - the page limit grows with the seen ids the window will return again (no starvation);
  * - a full page continues from its last timestamp, inclusive (no loss on one shared timestamp);
  * - the cursor never passes `now - lag` (no skip after events stamped in the future);
@@ -49,7 +55,8 @@ export const windowFetch = async <P, E>(
   const parsedCursor = last.time ? Date.parse(last.time) : Number.NaN;
   const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
   const seen = SeenIds.parse(last.seen);
-  const startMs = windowStart(cursorMs, endMs, ctx.lookBackMs);
+  // The first fetch starts exactly at first_fetch; later ones look back from the cursor.
+  const startMs = Number.isNaN(parsedCursor) ? cursorMs : windowStart(cursorMs, ctx.lookBackMs);
   if (startMs >= endMs) return { incidents: [], nextRun: ctx.lastRun, hasMore: false, pages: 0 };
 
   const kept: Candidate[] = [];
@@ -61,8 +68,11 @@ export const windowFetch = async <P, E>(
   let hasMore = false;
   let notice: string | undefined;
 
+  // Raised when a full page made no progress in time (repeated rows, ties beyond the seen ids).
+  let minimumLimit = 0;
   while (true) {
-    const limit = Math.min(connector.maxPageSize, ctx.maxFetch - kept.length + seen.countFrom(pageStart));
+    const wanted = ctx.maxFetch - kept.length + seen.countFrom(pageStart);
+    const limit = Math.min(connector.maxPageSize, Math.max(wanted, minimumLimit));
     const page = await connector.fetchWindow(ctx, {
       start: new Date(pageStart),
       end: new Date(endMs),
@@ -109,6 +119,7 @@ export const windowFetch = async <P, E>(
       hasMore = true;
       break;
     }
+    minimumLimit = last.timeMs <= pageStart ? limit * 2 : 0;
     readUpTo = Math.max(readUpTo, last.timeMs);
     pageStart = Math.max(pageStart, last.timeMs);
     if (kept.length >= ctx.maxFetch || pages >= MAX_PAGES_PER_FETCH) {
@@ -119,7 +130,7 @@ export const windowFetch = async <P, E>(
 
   // Never backwards, never past `now - lag` (a source's future timestamps cannot pull it ahead).
   const nextCursorMs = Math.max(cursorMs, Math.min(readUpTo, endMs));
-  seen.pruneBefore(windowStart(nextCursorMs, endMs, ctx.lookBackMs));
+  seen.pruneBefore(windowStart(nextCursorMs, ctx.lookBackMs));
   const evicted = seen.capTo(MAX_SEEN_IDS);
   if (evicted > 0) {
     notice = `The look-back window holds more than ${MAX_SEEN_IDS} ids; the ${evicted} oldest were forgotten, so some may be pushed again (the endpoint drops duplicates). Lower look_back.`;
