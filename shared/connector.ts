@@ -50,6 +50,8 @@ export interface FetchResult {
   pages?: number;
   /** A notice for the history, such as the seen-id cap being reached. */
   notice?: string;
+  /** Seen ids forgotten at the cap (a metric, and a notice in the history). */
+  evictedSeenIds?: number;
 }
 
 /** The half of a connector common to both styles. */

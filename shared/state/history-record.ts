@@ -37,6 +37,8 @@ export interface HistoryRecord {
   lastRunAfter?: LastRun;
   /** Operator actions: who did what (reset, set, replay). */
   action?: string;
+  /** Seen ids forgotten because the look-back window held more than the cap (duplicates possible). */
+  evictedSeenIds?: number;
   /** Anything a sink reports per incident (XSOAR's created incident ids), truncated. */
   sinkIds?: string[];
   /** Epoch seconds; DynamoDB's TTL deletes the record after it. */
