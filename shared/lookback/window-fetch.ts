@@ -137,5 +137,13 @@ export const windowFetch = async <P, E>(
     ctx.health(notice, { isError: true });
   }
   const nextRun: LastRun = { time: new Date(nextCursorMs).toISOString(), seen: seen.serialize() };
-  return { incidents: kept.map((candidate) => candidate.incident), nextRun, hasMore, dropped, pages, notice };
+  return {
+    incidents: kept.map((candidate) => candidate.incident),
+    nextRun,
+    hasMore,
+    dropped,
+    pages,
+    notice,
+    ...(evicted > 0 ? { evictedSeenIds: evicted } : {}),
+  };
 };
