@@ -46,7 +46,8 @@ export const createFetchContext = <P>(input: FetchContextInput<P>) => {
     }),
     health(text, options = {}) {
       messages.push({ text, isError: options.isError ?? false });
-      (options.isError ? input.logger.warn : input.logger.info)('Connector health', { message: text });
+      if (options.isError) input.logger.warn('Connector health', { message: text });
+      else input.logger.info('Connector health', { message: text });
     },
   };
   return { ctx, messages };
