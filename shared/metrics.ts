@@ -29,6 +29,8 @@ export const cursorLagSeconds = (outcome: RunOutcome, now: number): number | und
  */
 export const createRunMetrics = (options: { metrics?: Metrics; clock?: () => number } = {}) => {
   const metrics = options.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ferry' });
+  // Powertools adds a `service` dimension by default; the alarms watch exactly connector + instance.
+  metrics.clearDefaultDimensions();
   const clock = options.clock ?? Date.now;
   return (outcome: RunOutcome): void => {
     metrics.addDimensions({ connector: outcome.connector, instance: outcome.instanceId });
@@ -41,7 +43,8 @@ export const createRunMetrics = (options: { metrics?: Metrics; clock?: () => num
       metrics.addMetric(MetricNames.fetchDuration, MetricUnit.Milliseconds, outcome.durationMs);
       const lag = cursorLagSeconds(outcome, clock());
       if (lag !== undefined) metrics.addMetric(MetricNames.cursorLag, MetricUnit.Seconds, lag);
-      if (outcome.evictedSeenIds) metrics.addMetric(MetricNames.seenIdsEvicted, MetricUnit.Count, outcome.evictedSeenIds);
+      if (outcome.evictedSeenIds)
+        metrics.addMetric(MetricNames.seenIdsEvicted, MetricUnit.Count, outcome.evictedSeenIds);
     }
     metrics.publishStoredMetrics();
   };
