@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
+import * as z from 'zod';
 
 /**
  * One Alertmanager matcher, as `amtool` and the API's `filter` take it: a label name, an operator

@@ -3,7 +3,8 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+// The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
+import * as z from 'zod';
 import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
 import { type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lazy, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ConfigError } from '../shared/errors.js';
+import { FerryFunction } from './ferry-function.js';
+import type { FunctionSettings } from './function-settings.js';
+import type { InstanceParameter } from './instance-parameter.js';
+import type { FerryBundlingOptions } from './lambda-bundling.js';
+import { projectRoot } from './lambda-bundling.js';
+import { ssmParameterArn } from './ssm-parameter-arn.js';
+
+/**
+ * What a connector function sends to the state table: the state store (`shared/state/`: lease and
+ * commit UpdateItem, history PutItem, reads GetItem, listing Query) and the sinks' delivery ledger
+ * (BatchGetItem, BatchWriteItem). A test derives this list from the commands that source uses.
+ */
+export const stateTableActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
+export interface ConnectorFunctionProps {
+  readonly connector: string;
+  /** The handler module, relative to the repository root. @default `functions/<connector>/handler.ts` */
+  readonly entry?: string;
+  readonly stateTable: ITable;
+  readonly settings: FunctionSettings;
+  /** How long fetch history is kept (`historyRetentionDays`). */
+  readonly historyRetentionDays: number;
+  /** Where the instance documents live, ending in "/". */
+  readonly instanceParameterPrefix: string;
+  /** The ingestion endpoint's URL (`FERRY_INGEST_URL`). @default - none: instances name their sink's URL */
+  readonly ingestUrl?: string;
+  /**
+   * The customer managed key the SecureStrings are encrypted with.
+   * @default - the AWS managed key `aws/ssm`, whose key policy already lets any principal of the account
+   * decrypt through SSM, so `ssm:GetParameter` on the parameter is the whole permission
+   */
+  readonly secureStringKey?: IKey;
+  /** @default - no metafile */
+  readonly bundling?: FerryBundlingOptions;
+}
+
+/**
+ * The Lambda function of one connector, shared by all its instances (the schedule's input names the
+ * instance). It may read and write the state table and read only the SSM parameters it is granted:
+ * its own instances' documents and their SecureStrings.
+ */
+export class ConnectorFunction extends Construct {
+  readonly function: IFunction;
+  readonly connector: string;
+  readonly #role: IRole;
+  readonly #secureStringKey?: IKey;
+  readonly #secretArns = new Set<string>();
+  #documents?: PolicyStatement;
+  #secrets?: PolicyStatement;
+  #decrypt?: PolicyStatement;
+  #eventBuses?: PolicyStatement;
+
+  constructor(scope: Construct, id: string, props: ConnectorFunctionProps) {
+    super(scope, id);
+    this.connector = props.connector;
+    this.#secureStringKey = props.secureStringKey;
+    const entry = props.entry ?? `functions/${props.connector}/handler.ts`;
+    if (!existsSync(join(projectRoot, entry))) {
+      throw new ConfigError(
+        `Connector "${props.connector}" has no Lambda handler: create ${entry} (see functions/helloworld/handler.ts).`,
+        undefined,
+        'connector',
+      );
+    }
+    const ferryFunction = new FerryFunction(this, 'Lambda', {
+      entry,
+      description: `Ferry connector "${props.connector}": fetches incidents for its instances on their schedules`,
+      settings: props.settings,
+      environment: {
+        STATE_TABLE: props.stateTable.tableName,
+        HISTORY_RETENTION_DAYS: String(props.historyRetentionDays),
+        INSTANCE_PARAMETER_PREFIX: props.instanceParameterPrefix,
+        POWERTOOLS_METRICS_NAMESPACE: 'Ferry',
+        ...(props.ingestUrl ? { FERRY_INGEST_URL: props.ingestUrl } : {}),
+      },
+      // A failed invocation is not retried: the next scheduled one is the retry, and a retry running
+      // late would only find the next one holding the lease.
+      retryAttempts: 0,
+      bundling: props.bundling,
+    });
+    this.function = ferryFunction.function;
+
+    this.#role = ferryFunction.role;
+    this.#role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StateTableReadWrite',
+        actions: [...stateTableActions],
+        resources: [props.stateTable.tableArn],
+      }),
+    );
+  }
+
+  /** Lets the function read one instance's document. */
+  grantInstanceDocument(parameter: InstanceParameter): void {
+    this.#documents ??= this.#addStatement('ReadOwnInstanceDocuments', 'ssm:GetParameter');
+    this.#documents.addResources(parameter.parameterArn);
+  }
+
+  /** Lets the function read (and decrypt) the SecureStrings one of its instances references. */
+  grantSecureStrings(names: readonly string[]): void {
+    for (const name of names) {
+      const arn = ssmParameterArn(this, name);
+      if (this.#secretArns.has(arn)) continue;
+      this.#secretArns.add(arn);
+      this.#secrets ??= this.#addStatement('ReadOwnInstanceSecrets', 'ssm:GetParameter');
+      this.#secrets.addResources(arn);
+      if (this.#secureStringKey) this.#decrypt ??= this.#decryptStatement(this.#secureStringKey);
+    }
+  }
+
+  /** Lets the function put events on the bus (name or ARN) an instance's `eventbridge` sink names. */
+  grantEventBus(bus: string): void {
+    const arn = bus.startsWith('arn:')
+      ? bus
+      : Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: bus });
+    this.#eventBuses ??= this.#addStatement('PutIncidentEvents', 'events:PutEvents');
+    if (!this.#eventBuses.resources.includes(arn)) this.#eventBuses.addResources(arn);
+  }
+
+  // IAM refuses a statement without resources, so each is added with its first resource.
+  #addStatement(sid: string, action: string): PolicyStatement {
+    const statement = new PolicyStatement({ sid, actions: [action] });
+    this.#role.addToPrincipalPolicy(statement);
+    return statement;
+  }
+
+  // SSM decrypts with the parameter's ARN as encryption context, so the key is usable only for these
+  // parameters, and only through SSM.
+  #decryptStatement(key: IKey): PolicyStatement {
+    const stack = Stack.of(this);
+    const statement = new PolicyStatement({
+      sid: 'DecryptOwnInstanceSecrets',
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}`,
+          'kms:EncryptionContext:PARAMETER_ARN': Lazy.list({ produce: () => [...this.#secretArns] }),
+        },
+      },
+    });
+    this.#role.addToPrincipalPolicy(statement);
+    return statement;
+  }
+}
