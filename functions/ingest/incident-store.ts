@@ -233,7 +233,7 @@ export class DynamoIncidentStore implements IncidentStore {
     // One item more than asked tells whether another page exists, so the last page carries no
     // cursor (DynamoDB's own LastEvaluatedKey would also be set when exactly `limit` remain).
     // GSI reads are eventually consistent: an incident may show up a moment after its POST returned.
-    const { Items = [] } = await this.#doc.send(
+    const { Items = [], LastEvaluatedKey } = await this.#doc.send(
       new QueryCommand({
         TableName: this.#table,
         IndexName: byArrivalIndex,
@@ -248,9 +248,11 @@ export class DynamoIncidentStore implements IncidentStore {
     const items = Items as IncidentItem[];
     const page = items.slice(0, request.limit);
     const last = page.at(-1);
+    // DynamoDB also stops a page at 1 MB of data: then fewer than `limit` come back, and more remain.
+    const more = items.length > request.limit || LastEvaluatedKey !== undefined;
     return {
       incidents: page.map(toStoredIncident),
-      ...(items.length > request.limit && last ? { cursor: encodeCursor(last) } : {}),
+      ...(more && last ? { cursor: encodeCursor(last) } : {}),
     };
   }
 
