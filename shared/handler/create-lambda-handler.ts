@@ -1,11 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createSsmInstanceSource } from '../config/instance-source.js';
 import { createSecretResolver } from '../config/secrets.js';
 import type { Connector } from '../connector.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { createRunMetrics } from '../metrics.js';
+import { DynamoDeliveryLedger } from '../state/delivery-ledger.js';
 import { DynamoStateStore } from '../state/dynamo-state-store.js';
+import { DynamoReplayStore } from '../state/replay-store.js';
 import { createFetchHandler } from './create-fetch-handler.js';
 
 const requiredEnv = (name: string): string => {
@@ -24,9 +28,11 @@ const requiredEnv = (name: string): string => {
 export const createLambdaHandler = (connector: Connector) => {
   const logger = createLogger({ serviceName: `ferry-${connector.name}` });
   const ssm = new SSMClient({});
+  const dynamo = new DynamoDBClient({});
+  const stateTable = requiredEnv('STATE_TABLE');
   const store = new DynamoStateStore({
-    client: new DynamoDBClient({}),
-    tableName: requiredEnv('STATE_TABLE'),
+    client: dynamo,
+    tableName: stateTable,
     historyRetentionDays: Number(process.env.HISTORY_RETENTION_DAYS ?? 30),
   });
   return createFetchHandler({
@@ -35,6 +41,13 @@ export const createLambdaHandler = (connector: Connector) => {
     store,
     secrets: createSecretResolver({ ssm }),
     logger,
-    sinkDefaults: { ferryUrl: process.env.FERRY_INGEST_URL },
+    onOutcome: createRunMetrics(),
+    replays: new DynamoReplayStore({ client: dynamo, tableName: stateTable }),
+    sinkDefaults: {
+      ferryUrl: process.env.FERRY_INGEST_URL,
+      // The xsoar sink's delivery ledger lives in the state table (LEDGER# items).
+      ledger: new DynamoDeliveryLedger({ client: dynamo, tableName: stateTable }),
+      eventBridge: new EventBridgeClient({}),
+    },
   });
 };

@@ -1,13 +1,38 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { InstanceDocument } from '../config/schema.js';
 import type { SecretResolver } from '../config/secrets.js';
 import { ConfigError } from '../errors.js';
+import type { DeliveryLedger } from '../state/delivery-ledger.js';
+import { createEventBridgeSink } from './eventbridge-sink.js';
 import { createFerrySink } from './ferry-sink.js';
 import type { Sink } from './sink.js';
+import { sinkSecretRefs } from './sink-secrets.js';
+import { createXsoarSink } from './xsoar-sink.js';
 
+/** What the sinks need from the invocation's wiring; clients are created once per cold start. */
 export interface SinkDefaults {
   /** The ingestion endpoint when the config names none (the deployed API, or the local one). */
   readonly ferryUrl?: string;
+  /**
+   * The delivery ledger in the state table. Required by the `xsoar` sink (XSOAR has no idempotency
+   * key) and by the `eventbridge` sink with `"ledger": true`.
+   */
+  readonly ledger?: DeliveryLedger;
+  /** Required by the `eventbridge` sink. */
+  readonly eventBridge?: EventBridgeClient;
 }
+
+const days = (value: number | undefined) => (value === undefined ? undefined : value * 86_400);
+
+const requireLedger = (document: InstanceDocument, defaults: SinkDefaults, why: string): DeliveryLedger => {
+  if (defaults.ledger) return defaults.ledger;
+  throw new ConfigError(
+    `Instance "${document.id}": ${why}, but this runtime was started without one (pass "ledger" in the sink defaults: ` +
+      'new DynamoDeliveryLedger({ client, tableName: <state table> })).',
+    document.id,
+    'sink',
+  );
+};
 
 /** Builds the sink an instance pushes to: its own override, else the deployment's. */
 export const createSinkFor = async (
@@ -16,6 +41,8 @@ export const createSinkFor = async (
   defaults: SinkDefaults = {},
 ): Promise<Sink> => {
   const config = document.sink;
+  const refs = sinkSecretRefs(config);
+  const secrets = Object.keys(refs).length > 0 ? await resolveSecrets(document.id, refs) : {};
   switch (config.type) {
     case 'ferry': {
       const url = config.url ?? defaults.ferryUrl;
@@ -26,12 +53,52 @@ export const createSinkFor = async (
           'sink.url',
         );
       }
-      const secrets = config.token ? await resolveSecrets(document.id, { token: config.token }) : {};
       return createFerrySink({
         url,
         token: secrets.token,
         batchSize: config.batchSize,
+        maxIncidentBytes: config.maxIncidentBytes,
         allowInsecure: config.allowInsecure,
+      });
+    }
+    case 'xsoar':
+      return createXsoarSink({
+        url: config.url,
+        mode: config.mode,
+        version: config.version,
+        apiKey: secrets.apiKey,
+        apiKeyId: secrets.apiKeyId,
+        webhookInstance: config.webhookInstance,
+        username: secrets['credentials.username'],
+        password: secrets['credentials.password'],
+        createInvestigation: config.createInvestigation,
+        playbookId: config.playbookId,
+        incidentType: config.incidentType,
+        concurrency: config.concurrency,
+        maxIncidentBytes: config.maxIncidentBytes,
+        allowInsecure: config.allowInsecure,
+        ledger: requireLedger(document, defaults, 'the "xsoar" sink needs the delivery ledger'),
+        ledgerTtlSeconds: days(config.ledgerDays),
+        http: config.timeoutSeconds === undefined ? undefined : { timeoutMs: config.timeoutSeconds * 1000 },
+      });
+    case 'eventbridge': {
+      if (!defaults.eventBridge) {
+        throw new ConfigError(
+          `Instance "${document.id}": the "eventbridge" sink needs an EventBridge client, but this runtime was started without one.`,
+          document.id,
+          'sink',
+        );
+      }
+      return createEventBridgeSink({
+        client: defaults.eventBridge,
+        eventBusName: config.eventBusName,
+        maxEntryBytes: config.maxEntryBytes,
+        resources: config.resources,
+        concurrency: config.concurrency,
+        ledger: config.ledger
+          ? requireLedger(document, defaults, 'the "eventbridge" sink has "ledger": true')
+          : undefined,
+        ledgerTtlSeconds: days(config.ledgerDays),
       });
     }
   }

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { isFerryError, SinkError, SourceError } from '../errors.js';
+import { SinkError } from '../errors.js';
 import { createHttpClient, type HttpClientOptions } from '../http-client.js';
+import type { Incident } from '../incident.js';
+import { fitIncident, type Truncation, truncationNotice, utf8Bytes } from './fit-incident.js';
 import { requireTls } from './require-tls.js';
-import type { IncidentBatch, PushOptions, PushResult, Sink } from './sink.js';
+import type { IncidentBatch, KeyedIncident, PushOptions, PushResult, Sink } from './sink.js';
+import { toSinkError } from './sink-error.js';
+
+/** The reference endpoint refuses an incident over 384 KiB (what fits a DynamoDB item). */
+export const DEFAULT_FERRY_INCIDENT_BYTES = 384 * 1024;
+/** Below the reference endpoint's 5 MiB body limit, with room for the envelope. */
+export const DEFAULT_FERRY_BATCH_BYTES = 4 * 1024 * 1024;
 
 export interface FerrySinkOptions {
   /** Base URL of the ingestion endpoint; batches go to `<url>/incidents`. */
@@ -11,6 +19,10 @@ export interface FerrySinkOptions {
   /** Incidents per request. @default 100 */
   readonly batchSize?: number;
   readonly allowInsecure?: boolean;
+  /** Larger incidents are shortened to fit (see fit-incident.ts). @default 384 KiB */
+  readonly maxIncidentBytes?: number;
+  /** A request carries at most this many bytes of incidents. @default 4 MiB */
+  readonly maxBatchBytes?: number;
   /** Retry and timeout settings of the HTTP client. */
   readonly http?: Omit<HttpClientOptions, 'signal' | 'headers'>;
 }
@@ -29,28 +41,28 @@ interface IngestAnswer {
 export const idempotencyKey = (instance: string, keys: readonly string[]): string =>
   createHash('sha256').update(instance).update('\n').update(keys.join('\n')).digest('base64url');
 
-const toSinkError = (error: unknown, url: string): SinkError => {
-  if (error instanceof SourceError) {
-    const status = error.details.status;
-    const rejected = status !== undefined && status < 500 && status !== 429;
-    const hint =
-      status === 401 || status === 403
-        ? 'the ingestion endpoint refused the token: check the sink\'s "token" secret'
-        : rejected
-          ? 'the ingestion endpoint rejected the batch: check the sink URL and the incidents'
-          : 'the ingestion endpoint is unavailable; the next fetch pushes the same incidents again';
-    return new SinkError(
-      `Push to ${url} failed: ${hint}. (${error.message})`,
-      { status, retryable: !rejected },
-      { cause: error },
-    );
+const hints = {
+  auth: 'the ingestion endpoint refused the token: check the sink\'s "token" secret',
+  rejected: 'the ingestion endpoint rejected the batch: check the sink URL and the incidents',
+  unavailable: 'the ingestion endpoint is unavailable; the next fetch pushes the same incidents again',
+};
+
+/** Splits the batch by count and by bytes, in order: the same incidents always split the same way. */
+const chunks = (items: readonly { item: KeyedIncident; bytes: number }[], count: number, bytes: number) => {
+  const out: KeyedIncident[][] = [];
+  let current: KeyedIncident[] = [];
+  let size = 0;
+  for (const { item, bytes: itemBytes } of items) {
+    if (current.length === count || (current.length > 0 && size + itemBytes > bytes)) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += itemBytes + 1;
   }
-  if (isFerryError(error)) return new SinkError(error.message, { retryable: true }, { cause: error });
-  return new SinkError(
-    `Push to ${url} failed: ${(error as Error).message}`,
-    { retryable: true },
-    { cause: error },
-  );
+  if (current.length > 0) out.push(current);
+  return out;
 };
 
 /** The `ferry` sink: POSTs batches to Ferry's reference ingestion endpoint with an `Idempotency-Key`. */
@@ -58,18 +70,37 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
   const base = requireTls(options.url, 'sink "ferry"', options.allowInsecure);
   const endpoint = new URL('incidents', base.href.endsWith('/') ? base : `${base.href}/`).toString();
   const batchSize = options.batchSize ?? 100;
+  const maxIncidentBytes = options.maxIncidentBytes ?? DEFAULT_FERRY_INCIDENT_BYTES;
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_FERRY_BATCH_BYTES;
+  const measure = (incident: Incident) => utf8Bytes(JSON.stringify(incident));
   return {
     type: 'ferry',
     async push(batch: IncidentBatch, pushOptions: PushOptions = {}): Promise<PushResult> {
       const http = createHttpClient({
         ...options.http,
+        // No Retry-After wait that ends past the deadline.
+        ...(pushOptions.deadline === undefined
+          ? {}
+          : {
+              maxRetryAfterMs: Math.min(
+                options.http?.maxRetryAfterMs ?? 30_000,
+                pushOptions.deadline - Date.now(),
+              ),
+            }),
         signal: pushOptions.signal,
         headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
       });
+      // An incident over the endpoint's limit would be refused at every retry and wedge the instance.
+      const truncated: { key: string; truncation: Truncation }[] = [];
+      const sized = batch.incidents.map((item) => {
+        const fitted = fitIncident(item.incident, maxIncidentBytes, measure);
+        if (fitted.truncation) truncated.push({ key: item.key, truncation: fitted.truncation });
+        const incident = fitted.incident;
+        return { item: fitted.truncation ? { key: item.key, incident } : item, bytes: fitted.bytes };
+      });
       let accepted = 0;
       let duplicates = 0;
-      for (let start = 0; start < batch.incidents.length; start += batchSize) {
-        const chunk = batch.incidents.slice(start, start + batchSize);
+      for (const chunk of chunks(sized, batchSize, maxBatchBytes)) {
         try {
           const { body } = await http.request<IngestAnswer>({
             url: endpoint,
@@ -96,10 +127,11 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
           accepted += body.accepted;
           duplicates += body.duplicates ?? 0;
         } catch (error) {
-          throw error instanceof SinkError ? error : toSinkError(error, endpoint);
+          throw toSinkError(error, endpoint, hints);
         }
       }
-      return { accepted, duplicates };
+      if (truncated.length === 0) return { accepted, duplicates };
+      return { accepted, duplicates, truncated: truncated.length, notice: truncationNotice(truncated) };
     },
   };
 };

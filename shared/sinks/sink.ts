@@ -17,6 +17,11 @@ export interface IncidentBatch {
 export interface PushOptions {
   /** Aborted near the invocation's deadline. */
   readonly signal?: AbortSignal;
+  /**
+   * Epoch ms by which the push must be done (the runner's deadline minus its commit reserve). A sink
+   * does not wait for a `Retry-After` that ends past it, and fails at once instead.
+   */
+  readonly deadline?: number;
 }
 
 export interface PushResult {
@@ -26,6 +31,10 @@ export interface PushResult {
   readonly duplicates: number;
   /** Ids the endpoint gave the incidents, where it gives any (XSOAR's incident ids). */
   readonly ids?: readonly string[];
+  /** Incidents sent shortened because they were over the sink's size limit (labelled `ferry_truncated`). */
+  readonly truncated?: number;
+  /** Something the fetch history should show although the push succeeded (truncation, ledger trouble). */
+  readonly notice?: string;
 }
 
 /**
