@@ -1,5 +1,8 @@
 import type { Connector } from '../shared/connector.js';
+import { alertmanager } from './alertmanager/connector.js';
 import { helloworld } from './helloworld/connector.js';
+import { httpjson } from './httpjson/connector.js';
+import { imap } from './imap/connector.js';
 
 /**
  * Every connector in the repository, by name: for the local system, the CLI and the CDK app. A
@@ -7,6 +10,9 @@ import { helloworld } from './helloworld/connector.js';
  */
 export const connectors: Readonly<Record<string, Connector>> = {
   [helloworld.name]: helloworld,
+  [alertmanager.name]: alertmanager,
+  [imap.name]: imap,
+  [httpjson.name]: httpjson,
 };
 
 export const connectorNames = Object.keys(connectors);

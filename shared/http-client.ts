@@ -1,5 +1,5 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
-import { type BackoffOptions, backoffDelay, retryAfterMs, sleep } from './retry.js';
+import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
   readonly url: string;
@@ -13,6 +13,12 @@ export interface HttpRequest {
   readonly timeoutMs?: number;
   /** Parse the body as JSON (`json`), keep it as text, or skip it. @default 'json' */
   readonly responseType?: 'json' | 'text' | 'none';
+  /**
+   * The source's own rate-limit headers. On a 429 without `Retry-After`, `reset` says how long to wait;
+   * a 403 whose `remaining` header is 0 is a rate limit, not a permission problem (GitHub answers so).
+   * @default only the common `X-RateLimit-Reset` / `RateLimit-Reset` are read
+   */
+  readonly rateLimit?: RateLimitHeaders;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -59,20 +65,32 @@ const describeUrl = (url: string): string => {
 
 const snippet = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
-const statusError = (method: string, url: string, status: number, text: string, headers: Headers) => {
+/** A 403 that is a spent rate limit (GitHub's primary limit), told by the source's remaining header. */
+const isSpentLimit = (status: number, headers: Headers, rateLimit: RateLimitHeaders | undefined) =>
+  status === 403 && rateLimit?.remaining !== undefined && headers.get(rateLimit.remaining)?.trim() === '0';
+
+const statusError = (
+  method: string,
+  url: string,
+  status: number,
+  text: string,
+  headers: Headers,
+  rateLimit?: RateLimitHeaders,
+) => {
   const where = `${method} ${describeUrl(url)}`;
-  if (status === 401 || status === 403) {
+  const spent = isSpentLimit(status, headers, rateLimit);
+  if ((status === 401 || status === 403) && !spent) {
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
       `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${snippet(text)}`.trim(),
       { status, url: describeUrl(url) },
     );
   }
-  if (status === 429) {
-    const wait = retryAfterMs(headers);
+  if (status === 429 || spent) {
+    const wait = retryAfterMs(headers, Date.now(), rateLimit);
     return new SourceError(
       ErrorCodes.SOURCE_RATE_LIMITED,
-      `${where} is rate limited (429)${wait === undefined ? '' : `; it asks to retry after ${Math.ceil(wait / 1000)}s`}. The next fetch retries; lower the fetch interval or max_fetch if it persists.`,
+      `${where} is rate limited (${spent ? `403, ${rateLimit?.remaining}: 0` : '429'})${wait === undefined ? '' : `; it asks to retry after ${Math.ceil(wait / 1000)}s`}. The next fetch retries; lower the fetch interval or max_fetch if it persists.`,
       { status, url: describeUrl(url), ...(wait === undefined ? {} : { retryAfterMs: wait }) },
     );
   }
@@ -131,7 +149,8 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       );
     }
     const text = request.responseType === 'none' ? '' : await response.text();
-    if (!response.ok) throw statusError(method, url, response.status, text, response.headers);
+    if (!response.ok)
+      throw statusError(method, url, response.status, text, response.headers, request.rateLimit);
     let parsed: unknown = text;
     if ((request.responseType ?? 'json') === 'json') {
       try {
@@ -157,6 +176,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     error instanceof SourceError &&
     (error.code === ErrorCodes.SOURCE_TIMEOUT ||
       error.code === ErrorCodes.SOURCE_UNREACHABLE ||
+      error.code === ErrorCodes.SOURCE_RATE_LIMITED ||
       (error.details.status !== undefined && isRetryableStatus(error.details.status)));
 
   return {

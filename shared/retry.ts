@@ -16,12 +16,45 @@ export const backoffDelay = (attempt: number, options: BackoffOptions = {}, rand
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 };
 
+/** How a rate-limit reset header counts: epoch seconds, seconds from now, or either (`auto`). */
+export type ResetFormat = 'auto' | 'epoch_seconds' | 'seconds';
+
+/** A source's own rate-limit headers, by name (e.g. Okta's `X-Rate-Limit-Remaining` / `X-Rate-Limit-Reset`). */
+export interface RateLimitHeaders {
+  /** The header counting the requests left in the current window. */
+  readonly remaining?: string;
+  /** The header saying when the window resets. */
+  readonly reset?: string;
+  /** @default 'auto' */
+  readonly resetFormat?: ResetFormat;
+}
+
 /**
- * Parses `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date. Also understands the
- * rate-limit reset headers many APIs send instead (`X-RateLimit-Reset` / `RateLimit-Reset`, as epoch
- * seconds or seconds from now).
+ * Milliseconds until a rate-limit reset given as epoch seconds or seconds from now. `auto` reads a large
+ * number (past 1e9) as epoch seconds and a small one as seconds from now (IETF draft RateLimit-Reset).
  */
-export const retryAfterMs = (headers: Headers, now = Date.now()): number | undefined => {
+export const resetDelayMs = (
+  value: string | null | undefined,
+  format: ResetFormat = 'auto',
+  now = Date.now(),
+): number | undefined => {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) return undefined;
+  const epoch = format === 'epoch_seconds' || (format === 'auto' && number > 1e9);
+  return Math.max(0, epoch ? number * 1_000 - now : number * 1_000);
+};
+
+/**
+ * Parses `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date. Without it, reads the source's
+ * own reset header when one is named (`rateLimit.reset`), else the ones many APIs send
+ * (`X-RateLimit-Reset` / `RateLimit-Reset`, as epoch seconds or seconds from now).
+ */
+export const retryAfterMs = (
+  headers: Headers,
+  now = Date.now(),
+  rateLimit?: RateLimitHeaders,
+): number | undefined => {
   const retryAfter = headers.get('retry-after');
   if (retryAfter) {
     const seconds = Number(retryAfter);
@@ -29,15 +62,11 @@ export const retryAfterMs = (headers: Headers, now = Date.now()): number | undef
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
-  if (reset) {
-    const value = Number(reset);
-    if (Number.isFinite(value)) {
-      // Epoch seconds are large; a small number is seconds from now (IETF draft RateLimit-Reset).
-      return Math.max(0, value > 1e9 ? value * 1_000 - now : value * 1_000);
-    }
+  if (rateLimit?.reset) {
+    const own = resetDelayMs(headers.get(rateLimit.reset), rateLimit.resetFormat, now);
+    if (own !== undefined) return own;
   }
-  return undefined;
+  return resetDelayMs(headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset'), 'auto', now);
 };
 
 /** Sleeps `ms`, or rejects as soon as `signal` aborts. */

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { conformanceChecks } from './conformance-checks.js';
+import { type ConformanceCheck, ConformanceChecks, type ConformanceTarget } from './conformance-target.js';
+import { kitDynamoStore, stopKitDynamo } from './kit-dynamo.js';
+
+let cleanupRegistered = false;
+
+/**
+ * Registers the connector conformance suite (Vitest tests) for one connector against its own test
+ * source. Call it at the top level of a test file, once per connector or configuration; the suites of
+ * one file share one DynamoDB Local.
+ *
+ * @example
+ * runConformanceSuite({
+ *   connector: helloworld,
+ *   startSource: async () => {
+ *     const source = await startDemoSource({ apiKey: 'k', ratePerSecond: 0 });
+ *     return { params: { url: source.url }, secrets: { apiKey: 'k' }, wrongSecrets: { apiKey: 'x' },
+ *       add: async (times) => times.map((created) => source.add({ created }).id), close: () => source.close() };
+ *   },
+ *   badParams: [{ title: 'a URL that is not one', params: { url: 'nope' }, message: 'params.url must be' }],
+ * });
+ */
+export const runConformanceSuite = (target: ConformanceTarget): void => {
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    afterAll(async () => {
+      cleanupRegistered = false;
+      await stopKitDynamo();
+    });
+  }
+  const timeout = target.timeoutMs ?? 30_000;
+  describe(`connector conformance: ${target.name ?? target.connector.name}`, () => {
+    // DynamoDB Local takes seconds to start: in a hook, not inside the resume check's time limit.
+    if (target.skip?.resume === undefined) beforeAll(() => kitDynamoStore().then(() => undefined), 90_000);
+    for (const check of Object.keys(ConformanceChecks) as ConformanceCheck[]) {
+      const title = ConformanceChecks[check];
+      const reason = target.skip?.[check];
+      if (reason !== undefined) {
+        it.skip(`${title} (does not apply: ${reason})`, () => undefined);
+      } else if (check === 'resume') {
+        for (const lookBack of [0, 5]) {
+          it(`${title}, look_back ${lookBack}`, () => conformanceChecks.resume(target, lookBack), timeout);
+        }
+      } else {
+        it(title, () => conformanceChecks[check](target, 0), timeout);
+      }
+    }
+  });
+};

@@ -1,0 +1,133 @@
+import { Hono } from 'hono';
+import {
+  listen,
+  type RecordedRequest,
+  type RunningServer,
+  recordRequests,
+} from '../../helpers/vendors/vendor-server.js';
+
+/**
+ * A configurable JSON feed on 127.0.0.1 for the httpjson features no vendor example covers: every
+ * pagination style, both orders, epoch or ISO times, GET or POST, bearer, basic or API-key auth.
+ *
+ * `GET /events` (or `POST /events` with the same names in a JSON body) takes `since`/`until` (ISO or
+ * epoch seconds), `order` (asc|desc), `limit`, and one of `page` (1-based), `offset` or `cursor`. It
+ * answers `{"data": {"items": [...]}, "meta": {"more", "next_cursor"}, "links": {"next"}}` plus a
+ * `Link: <...>; rel="next"` header, or with `?shape=array`, the bare array.
+ */
+
+export interface FeedItem {
+  id: string;
+  /** ISO-8601 with milliseconds, or epoch seconds with `epochTimes`. */
+  ts: string | number;
+  title: string;
+  level: string;
+}
+
+export interface FeedServer extends RunningServer {
+  readonly requests: RecordedRequest[];
+  /** Adds an item at `at` (epoch ms). */
+  add(at: number, fields?: Partial<FeedItem>): FeedItem;
+  /** Rate-limit headers to send: `X-Remaining` and `X-Reset` (epoch seconds). */
+  limit: { remaining: number; resetAt: number } | undefined;
+  /** Origin of the `links.next` / `Link` URLs (another origin, to test that it is refused). */
+  linkOrigin: string | undefined;
+}
+
+export const FEED_TOKEN = 'feed-bearer-token';
+export const FEED_USER = 'feed-user';
+export const FEED_PASSWORD = 'feed-password';
+export const FEED_KEY = 'feed-api-key';
+
+const accepted = [
+  `Bearer ${FEED_TOKEN}`,
+  `Basic ${Buffer.from(`${FEED_USER}:${FEED_PASSWORD}`).toString('base64')}`,
+];
+
+const parseTime = (value: unknown): number | undefined => {
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = String(value);
+  if (/^\d+$/.test(text)) return Number(text) < 1e12 ? Number(text) * 1000 : Number(text);
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
+export const startFeedServer = async (options: { epochTimes?: boolean } = {}): Promise<FeedServer> => {
+  const items: { at: number; item: FeedItem }[] = [];
+  const requests: RecordedRequest[] = [];
+  let counter = 0;
+  const state: Pick<FeedServer, 'limit' | 'linkOrigin'> = { limit: undefined, linkOrigin: undefined };
+
+  const app = new Hono();
+  app.use(recordRequests(requests));
+  app.on(['GET', 'POST'], '/events', async (c) => {
+    const auth = c.req.header('authorization');
+    if (!accepted.includes(auth ?? '') && c.req.header('x-api-key') !== FEED_KEY) {
+      return c.json({ error: 'unauthorized' }, 401);
+    }
+    if (state.limit) {
+      c.header('X-Remaining', String(state.limit.remaining));
+      c.header('X-Reset', String(Math.ceil(state.limit.resetAt / 1000)));
+      if (state.limit.remaining <= 0 && Date.now() < state.limit.resetAt)
+        return c.json({ error: 'slow down' }, 429);
+      if (Date.now() >= state.limit.resetAt) state.limit.remaining = 100;
+      state.limit.remaining--;
+      c.header('X-Remaining', String(state.limit.remaining));
+    }
+    const input: Record<string, unknown> =
+      c.req.method === 'POST' ? ((await c.req.json()) as Record<string, unknown>) : c.req.query();
+    const since = parseTime(input.since) ?? Number.NEGATIVE_INFINITY;
+    const until = parseTime(input.until) ?? Number.POSITIVE_INFINITY;
+    const limit = Number(input.limit ?? 10);
+    const desc = input.order === 'desc';
+    const sorted = items
+      .filter(({ at }) => at >= since && at < until)
+      .sort((a, b) => (a.at - b.at) * (desc ? -1 : 1));
+    let skip = 0;
+    if (input.page !== undefined) skip = (Number(input.page) - 1) * limit;
+    if (input.offset !== undefined) skip = Number(input.offset);
+    if (input.cursor !== undefined && input.cursor !== null)
+      skip = Number(Buffer.from(String(input.cursor), 'base64url').toString());
+    const page = sorted.slice(skip, skip + limit).map(({ item }) => item);
+    const more = skip + page.length < sorted.length;
+    const nextCursor = more ? Buffer.from(String(skip + page.length)).toString('base64url') : null;
+    let nextUrl: string | null = null;
+    if (more) {
+      const next = new URL(c.req.url);
+      if (state.linkOrigin) {
+        const origin = new URL(state.linkOrigin);
+        next.protocol = origin.protocol;
+        next.host = origin.host;
+      }
+      for (const [key, value] of Object.entries(input)) next.searchParams.set(key, String(value));
+      next.searchParams.delete('page');
+      next.searchParams.set('offset', String(skip + page.length));
+      nextUrl = next.toString();
+      c.header('Link', `<${nextUrl}>; rel="next"`);
+    }
+    if (input.shape === 'array') return c.json(page);
+    return c.json({
+      data: { items: page },
+      meta: { more, next_cursor: nextCursor },
+      links: { next: nextUrl },
+    });
+  });
+
+  const server = await listen(app);
+  return Object.assign(state, {
+    ...server,
+    requests,
+    add(at: number, fields: Partial<FeedItem> = {}) {
+      counter++;
+      const item: FeedItem = {
+        id: `e-${counter}`,
+        ts: options.epochTimes ? Math.floor(at / 1000) : new Date(at).toISOString(),
+        title: `event ${counter}`,
+        level: ['low', 'medium', 'high', 'critical'][counter % 4]!,
+        ...fields,
+      };
+      items.push({ at, item });
+      return item;
+    },
+  });
+};
