@@ -32,9 +32,10 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
   const clock = options.clock ?? Date.now;
   const nextDue = new Map<string, number>();
   const inFlight = new Map<string, Promise<void>>();
+  const ticking = new Set<Promise<void>>();
   let stopped = false;
 
-  const tick = async (): Promise<void> => {
+  const tickOnce = async (): Promise<void> => {
     let documents: InstanceDocument[];
     try {
       documents = await options.instances();
@@ -42,6 +43,9 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
       options.onError?.(error);
       return;
     }
+    // Stopped while the config was read: starting now would run against a system shutting down
+    // (and could leave a lease behind in the persisted state).
+    if (stopped) return;
     const started: Promise<void>[] = [];
     const now = clock();
     for (const document of documents) {
@@ -59,6 +63,12 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
     await Promise.all(started);
   };
 
+  const tick = (): Promise<void> => {
+    const run = tickOnce();
+    ticking.add(run);
+    return run.finally(() => ticking.delete(run));
+  };
+
   const timer = setInterval(() => {
     if (!stopped) void tick();
   }, options.tickMs ?? 250);
@@ -69,7 +79,7 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await Promise.all(inFlight.values());
+      await Promise.all([...ticking, ...inFlight.values()]);
     },
   };
 };

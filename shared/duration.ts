@@ -23,21 +23,34 @@ const unitMs = {
   year: 365 * 86_400_000,
 } as const;
 
-const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?(?:\s+ago)?\s*$/i;
+const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)(?:\s+ago)?\s*$/i;
+
+// Own keys only: "3 constructors" must not find Object.prototype.constructor.
+const unitOf = (word: string): number | undefined =>
+  Object.hasOwn(unitMs, word) ? unitMs[word as keyof typeof unitMs] : undefined;
 
 /** Parses "3 days" / "12 hours" / "5m" into milliseconds; `undefined` when it is not a duration. */
 export const parseDuration = (text: string): number | undefined => {
   const match = durationPattern.exec(text);
   if (!match) return undefined;
-  const unit = match[2]!.toLowerCase() as keyof typeof unitMs;
-  const ms = unitMs[unit];
+  const word = match[2]!.toLowerCase();
+  // The unit as written first ("ms"), then without a plural "s" ("days"): "5ms" is 5 milliseconds.
+  const ms = unitOf(word) ?? (word.endsWith('s') ? unitOf(word.slice(0, -1)) : undefined);
   return ms === undefined ? undefined : Number(match[1]) * ms;
 };
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** True when the calendar date exists: `Date` rolls "2026-02-31" over to March 3 instead of refusing it. */
+const isRealDay = (text: string): boolean => {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+
 /** True when `text` is an ISO-8601 date or date-time that `Date` parses. */
-export const isIsoDate = (text: string): boolean => isoPattern.test(text) && !Number.isNaN(Date.parse(text));
+export const isIsoDate = (text: string): boolean =>
+  isoPattern.test(text) && !Number.isNaN(Date.parse(text)) && isRealDay(text);
 
 /**
  * Resolves XSOAR's `first_fetch`: a duration back from `now`, or an absolute ISO date.

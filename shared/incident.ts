@@ -43,6 +43,13 @@ export interface IncidentMapping<E> {
 }
 
 /**
+ * The `rawJSON` each incident had when {@link buildIncident} made it with `JSON.stringify`: valid JSON by
+ * construction, so validation need not parse it again (a third of its cost per incident). A connector
+ * that changes `rawJSON` afterwards gets it parsed as before.
+ */
+const stringifiedRawJson = new WeakMap<Incident, string>();
+
+/**
  * Builds an incident from a source event: `rawJSON` is the event itself, `dbotMirrorId` its id.
  * @example buildIncident(alert, { name: (a) => a.name, occurred: (a) => a.created, id: (a) => a.id })
  */
@@ -53,6 +60,7 @@ export const buildIncident = <E>(event: E, mapping: IncidentMapping<E>): Inciden
     occurred: occurred instanceof Date ? occurred.toISOString() : occurred,
     rawJSON: JSON.stringify(event),
   };
+  if (incident.rawJSON !== undefined) stringifiedRawJson.set(incident, incident.rawJSON);
   const id = mapping.id?.(event);
   if (id !== undefined) incident.dbotMirrorId = String(id);
   const details = mapping.details?.(event);
@@ -101,10 +109,12 @@ export const validateIncident = (incident: unknown, index: number, maxBytes?: nu
   if (rawJSON !== undefined) {
     if (typeof rawJSON !== 'string')
       fail(incident, index, 'rawJSON', 'must be a JSON string (JSON.stringify the event)');
-    try {
-      JSON.parse(rawJSON as string);
-    } catch {
-      fail(incident, index, 'rawJSON', 'is not valid JSON');
+    if (stringifiedRawJson.get(incident as Incident) !== rawJSON) {
+      try {
+        JSON.parse(rawJSON as string);
+      } catch {
+        fail(incident, index, 'rawJSON', 'is not valid JSON');
+      }
     }
   }
   if (dbotMirrorId !== undefined && typeof dbotMirrorId !== 'string') {

@@ -1,5 +1,7 @@
+import type { Connector } from '../connector.js';
 import { ConfigError } from '../errors.js';
 import { configErrorFromIssues } from './issues.js';
+import { resolveParams } from './resolve-settings.js';
 import {
   type FerryConfigFile,
   ferryConfigSchema,
@@ -16,8 +18,50 @@ export interface ParsedConfig {
   readonly errors: ConfigError[];
 }
 
+export interface ParseConfigOptions {
+  /**
+   * The connectors that exist, by name. When given, each instance's connector must be one of them and
+   * its parameters must pass the connector's schema, so a typo is reported when the file is read
+   * rather than at the first fetch. @default no connector checks
+   */
+  readonly connectors?: Readonly<Record<string, Connector>>;
+  /** What `first_fetch` is resolved against while checking. @default new Date() */
+  readonly now?: Date;
+}
+
+/** Checks an instance against its connector: the connector exists and its parameters are valid. */
+const connectorProblem = (
+  document: InstanceDocument,
+  where: string,
+  options: ParseConfigOptions,
+): ConfigError | undefined => {
+  const { connectors } = options;
+  if (!connectors) return undefined;
+  const connector = Object.hasOwn(connectors, document.connector)
+    ? connectors[document.connector]
+    : undefined;
+  if (!connector) {
+    return new ConfigError(
+      `${where}: connector "${document.connector}" does not exist. Set "connector" to one of: ${Object.keys(connectors).join(', ') || 'none'}.`,
+      document.id,
+      'connector',
+    );
+  }
+  try {
+    resolveParams(document, connector, options.now ?? new Date());
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+};
+
 /** Validates a parsed `ferry.config.json` and builds each instance's document. */
-export const parseConfig = (input: unknown, source = 'ferry.config.json'): ParsedConfig => {
+export const parseConfig = (
+  input: unknown,
+  source = 'ferry.config.json',
+  options: ParseConfigOptions = {},
+): ParsedConfig => {
   const parsedFile = ferryConfigSchema.safeParse(input);
   if (!parsedFile.success) throw configErrorFromIssues(source, parsedFile.error.issues, { input });
   const file = parsedFile.data;
@@ -35,12 +79,15 @@ export const parseConfig = (input: unknown, source = 'ferry.config.json'): Parse
       errors.push(configErrorFromIssues(where, parsed.error.issues, { instanceId: id, input: raw }));
       continue;
     }
-    instances.push({
+    const document: InstanceDocument = {
       ...parsed.data,
       id,
       sink: parsed.data.sink ?? file.sink,
       historyRetentionDays: file.historyRetentionDays,
-    });
+    };
+    const problem = connectorProblem(document, where, options);
+    if (problem) errors.push(problem);
+    else instances.push(document);
   }
   return { file, instances, errors };
 };

@@ -32,8 +32,12 @@ export const configErrorFromIssues = (
   return new ConfigError(`${where}: ${lines.join('; ')}.`, options.instanceId, firstField);
 };
 
+/** Keys whose values may be secrets written where a reference belongs: never echoed into an error. */
+const secretKeys = new Set<PropertyKey>(['secrets', 'token']);
+
 const describeGot = (input: unknown, path: readonly PropertyKey[]): string => {
   if (input === undefined || path.length === 0) return '';
+  if (path.some((part) => secretKeys.has(part))) return '';
   let value: unknown = input;
   for (const part of path) {
     if (value === null || typeof value !== 'object') return '';

@@ -1,10 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
-import { type ParsedConfig, parseConfig } from './instance-documents.js';
+import { type ParseConfigOptions, type ParsedConfig, parseConfig } from './instance-documents.js';
 import type { InstanceSource } from './instance-source.js';
 
 /** Reads and validates `ferry.config.json`. Throws a ConfigError for a file that is not usable at all. */
-export const loadConfigFile = async (path: string): Promise<ParsedConfig> => {
+export const loadConfigFile = async (
+  path: string,
+  options: Omit<ParseConfigOptions, 'now'> = {},
+): Promise<ParsedConfig> => {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -24,7 +27,7 @@ export const loadConfigFile = async (path: string): Promise<ParsedConfig> => {
       cause: error,
     });
   }
-  return parseConfig(input, path);
+  return parseConfig(input, path, options);
 };
 
 /**
@@ -33,12 +36,13 @@ export const loadConfigFile = async (path: string): Promise<ParsedConfig> => {
  */
 export const createFileInstanceSource = (
   path: string,
+  options: Omit<ParseConfigOptions, 'now'> = {},
 ): InstanceSource & { load(): Promise<ParsedConfig> } => {
   let cached: { mtimeMs: number; config: ParsedConfig } | undefined;
   const load = async (): Promise<ParsedConfig> => {
     const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: -1 }));
     if (cached && cached.mtimeMs === mtimeMs) return cached.config;
-    const config = await loadConfigFile(path);
+    const config = await loadConfigFile(path, options);
     cached = { mtimeMs, config };
     return config;
   };

@@ -15,6 +15,11 @@ export const MAX_SEEN_IDS = 12_000;
 /** Pages one fetch may read while skipping past already-seen events. */
 export const MAX_PAGES_PER_FETCH = 20;
 
+export interface WindowFetchOptions {
+  /** Read no further than this instant (a replay's end); the cursor stops there. @default now - lag */
+  readonly until?: Date;
+}
+
 interface Candidate {
   incident: Incident;
   key: string;
@@ -48,10 +53,11 @@ export const windowStart = (cursorMs: number, lookBackMs: number): number => cur
 export const windowFetch = async <P, E>(
   connector: WindowConnector<P, E>,
   ctx: ConnectorContext<P>,
+  options: WindowFetchOptions = {},
 ): Promise<FetchResult> => {
   const last = ctx.lastRun as WindowLastRun;
   const nowMs = ctx.now.getTime();
-  const endMs = nowMs - ctx.lagMs;
+  const endMs = Math.min(nowMs - ctx.lagMs, options.until?.getTime() ?? Number.POSITIVE_INFINITY);
   const parsedCursor = last.time ? Date.parse(last.time) : Number.NaN;
   const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
   const seen = SeenIds.parse(last.seen);

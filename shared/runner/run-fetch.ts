@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';
 import type { Connector, ConnectorContext, FetchResult, LastRun } from '../connector.js';
-import { errorCode, errorMessage, LeaseHeldError } from '../errors.js';
+import {
+  ErrorCodes,
+  errorCode,
+  errorMessage,
+  FerryError,
+  isFerryError,
+  LeaseHeldError,
+  StateCorruptError,
+  StateUnavailableError,
+} from '../errors.js';
 import { type Incident, incidentKey, validateIncident } from '../incident.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +19,7 @@ import { windowFetch } from '../lookback/window-fetch.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
 import { type HistoryRecord, MAX_SOURCE_IDS, RunStatus } from '../state/history-record.js';
+import { staleHours } from '../state/incident-counts.js';
 import type { StateStore } from '../state/state-store.js';
 import { createFetchContext, type HealthMessage } from './fetch-context.js';
 import { summarizeLastRun } from './summarize-last-run.js';
@@ -51,7 +61,7 @@ const fetchOnce = (connector: Connector, ctx: ConnectorContext): Promise<FetchRe
   connector.style === 'window' ? windowFetch(connector, ctx) : connector.fetchIncidents(ctx);
 
 /** Step 4 and the first half of 5: every incident valid, each key once per push. */
-const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; repeated: number } => {
+export const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; repeated: number } => {
   if (!Array.isArray(incidents)) throw new TypeError('fetchIncidents must return { incidents: [...] }');
   const byKey = new Map<string, KeyedIncident>();
   incidents.forEach((raw, index) => {
@@ -92,11 +102,14 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
   };
   const sourceIds: string[] = [];
   const sinkIds: string[] = [];
+  // What a sink reports although the push succeeded (shortened incidents, ledger trouble).
+  const sinkNotices: string[] = [];
   const finish = async (status: RunOutcome['status']): Promise<RunOutcome> => {
     outcome.status = status;
     outcome.sourceIdCount = sourceIds.length;
     outcome.sourceIds = sourceIds.slice(0, MAX_SOURCE_IDS);
     if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
+    if (sinkNotices.length > 0) outcome.message = [outcome.message, ...sinkNotices].filter(Boolean).join(' ');
     outcome.durationMs = clock() - startedAt;
     const record = redact(outcome);
     if (input.mode !== 'debug') {
@@ -121,17 +134,30 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
 
   // 1. lease + read
   let state: { lastRun: LastRun; version: number };
+  // Hour counts past the week, removed by the first commit (no extra request: see incident-counts.ts).
+  let forgetHours: string[] = [];
   if (input.mode === 'debug') {
     const current = await deps.store.read(document.id);
     state = { lastRun: current?.lastRun ?? {}, version: current?.version ?? 0 };
   } else {
     try {
-      state = await deps.store.acquire(document.id, {
+      const acquired = await deps.store.acquire(document.id, {
         leaseId: runId,
         now: startedAt,
         expiresAt: input.deadline + LEASE_GRACE_MS,
       });
+      state = acquired;
+      forgetHours = staleHours(acquired.pushedByHour, startedAt);
     } catch (error) {
+      if (error instanceof StateCorruptError) {
+        // The acquire took the lease before the item proved unreadable: record why and give it back.
+        outcome.error = { code: error.code, message: error.message };
+        logger.error('The state item is corrupted; fetch not run', { error: outcome.error });
+        await deps.store
+          .release(document.id, { leaseId: runId, now: clock(), failure: outcome.error })
+          .catch((releaseError) => logger.error('Could not release the lease', { error: releaseError }));
+        return finish(RunStatus.error);
+      }
       if (!(error instanceof LeaseHeldError)) throw error;
       logger.warn('Lease held by another run; skipped', { heldUntil: error.heldUntil });
       outcome.message = error.message;
@@ -142,7 +168,13 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
 
   const abort = new AbortController();
   const abortTimer = setTimeout(
-    () => abort.abort(new Error('The invocation deadline is near; the fetch was stopped.')),
+    () =>
+      abort.abort(
+        new FerryError(
+          ErrorCodes.DEADLINE,
+          'The invocation deadline is near; the fetch was stopped and the last run is unchanged (the next fetch continues from it).',
+        ),
+      ),
     Math.max(0, input.deadline - COMMIT_RESERVE_MS - clock()),
   );
   let message: HealthMessage | undefined;
@@ -183,9 +215,10 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
       if (keyed.length > 0) {
         const pushed = await deps.sink.push(
           { instance: document.id, connector: connector.name, runId, incidents: keyed },
-          { signal: abort.signal },
+          { signal: abort.signal, deadline: input.deadline - COMMIT_RESERVE_MS },
         );
         if (pushed.ids) sinkIds.push(...pushed.ids.slice(0, MAX_SOURCE_IDS - sinkIds.length));
+        if (pushed.notice) sinkNotices.push(pushed.notice);
       }
       outcome.pushed += keyed.length;
       for (const { incident } of keyed) if (incident.dbotMirrorId) sourceIds.push(incident.dbotMirrorId);
@@ -196,18 +229,27 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
       // 7. commit
       state = {
         lastRun: result.nextRun,
-        version: await deps.store.commit(document.id, {
-          leaseId: runId,
-          expectedVersion: state.version,
-          lastRun: result.nextRun,
-          now: clock(),
-          release: !drainMore,
-          pushed: keyed.length,
-          message,
-        }),
+        version: await deps.store
+          .commit(document.id, {
+            leaseId: runId,
+            expectedVersion: state.version,
+            lastRun: result.nextRun,
+            now: clock(),
+            release: !drainMore,
+            pushed: keyed.length,
+            forgetHours,
+            message,
+          })
+          // A throttled or unreachable store is the store's failure, not an unexpected one.
+          .catch((error: unknown) => {
+            throw isFerryError(error) ? error : new StateUnavailableError(document.id, error);
+          }),
       };
+      forgetHours = [];
       outcome.lastRunAfter = summarizeLastRun(result.nextRun);
       if (result.notice) outcome.message = result.notice;
+      if (result.evictedSeenIds)
+        outcome.evictedSeenIds = (outcome.evictedSeenIds ?? 0) + result.evictedSeenIds;
       if (!drainMore) {
         if (result.hasMore)
           outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';

@@ -1,4 +1,5 @@
 import { StateCorruptError } from '../errors.js';
+import { readPushedByHour } from './incident-counts.js';
 import type { InstanceState, StoredContext } from './state-store.js';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -6,6 +7,11 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const optionalString = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
+
+const describeValue = (value: unknown): string => {
+  const text = value === undefined ? 'missing' : JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+};
 
 /**
  * Reads a state item back, refusing one that Ferry did not write: a corrupted last run must stop the
@@ -19,9 +25,11 @@ export const readStateItem = (
   if (!item) throw new StateCorruptError(`The state item of "${instanceId}" was not returned by DynamoDB.`);
   const { lastRun, version } = item;
   if (!isPlainObject(lastRun) || typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
+    // What was found goes into the message: it is what an operator repairs the cursor from.
     throw new StateCorruptError(
-      `The state item of instance "${instanceId}" is corrupted (lastRun must be a map and version a non-negative integer). ` +
-        `Inspect it with "ferry last-run ${instanceId}", then repair it with "ferry last-run ${instanceId} --set '<json>'" ` +
+      `The state item of instance "${instanceId}" is corrupted (lastRun must be a map and version a non-negative integer; ` +
+        `found lastRun ${describeValue(lastRun)} and version ${describeValue(version)}). ` +
+        `Repair it with "ferry last-run ${instanceId} --set '<json>'" ` +
         `or start over with "ferry last-run ${instanceId} --reset" (re-fetches from first_fetch).`,
     );
   }
@@ -31,7 +39,9 @@ export const readStateItem = (
     version,
     leaseId: optionalString(item.leaseId),
     leaseExpiresAt: typeof item.leaseExpiresAt === 'number' ? item.leaseExpiresAt : undefined,
+    pushedByHour: readPushedByHour(item.pushedByHour),
     health: {
+      firstRunAt: optionalString(item.firstRunAt),
       consecutiveFailures: typeof item.consecutiveFailures === 'number' ? item.consecutiveFailures : 0,
       lastRunAt: optionalString(item.lastRunAt),
       lastSuccessAt: optionalString(item.lastSuccessAt),

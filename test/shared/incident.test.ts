@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { IncidentInvalidError } from '../../shared/errors.js';
+import {
+  buildIncident,
+  type Incident,
+  incidentKey,
+  Severity,
+  validateIncident,
+} from '../../shared/incident.js';
+
+const valid = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: 'Suspicious login',
+  occurred: '2026-03-01T10:00:00.000Z',
+  rawJSON: '{"id":"E-1"}',
+  dbotMirrorId: 'E-1',
+  ...overrides,
+});
+
+const failure = (incident: unknown, index = 3): IncidentInvalidError => {
+  try {
+    validateIncident(incident, index);
+  } catch (error) {
+    if (error instanceof IncidentInvalidError) return error;
+    throw error;
+  }
+  throw new Error('expected validateIncident to throw');
+};
+
+describe('validateIncident', () => {
+  it('accepts an incident in XSOAR shape and returns it unchanged', () => {
+    const incident = valid({ severity: Severity.high, labels: [{ type: 'host', value: 'h1' }] });
+
+    expect(validateIncident(incident, 0)).toBe(incident);
+  });
+
+  it('accepts an incident with only a name (occurred and rawJSON are optional in XSOAR)', () => {
+    expect(validateIncident({ name: 'x' }, 0)).toEqual({ name: 'x' });
+  });
+
+  it.each([
+    ['name', valid({ name: undefined }), /"name" is required/],
+    ['name', valid({ name: '  ' }), /"name" is required/],
+    [
+      'occurred',
+      valid({ occurred: '01/03/2026' }),
+      /"occurred" must be an ISO-8601 string, got "01\/03\/2026"/,
+    ],
+    ['occurred', valid({ occurred: 1_700_000_000_000 }), /"occurred" must be an ISO-8601 string/],
+    [
+      'rawJSON',
+      valid({ rawJSON: { id: 'E-1' } }),
+      /"rawJSON" must be a JSON string \(JSON.stringify the event\)/,
+    ],
+    ['rawJSON', valid({ rawJSON: '{id: E-1}' }), /"rawJSON" is not valid JSON/],
+    ['severity', valid({ severity: 7 }), /"severity" must be a number on XSOAR's 0–4 scale/],
+    ['labels', valid({ labels: { host: 'h1' } }), /"labels" must be an array/],
+  ])('names the incident and the field "%s" when it is wrong', (field, incident, message) => {
+    const error = failure(incident, 3);
+
+    expect(error).toMatchObject({ code: 'INCIDENT_INVALID', index: 3, field });
+    expect(error.message).toMatch(/^Incident #3 \(dbotMirrorId "E-1"\) is invalid: /);
+    expect(error.message).toMatch(message);
+    expect(error.message).toMatch(/Fix the connector's mapping; the fetch was not committed/);
+  });
+
+  it('still parses the rawJSON of a built incident that the connector changed afterwards', () => {
+    const incident = buildIncident(
+      { id: 'E-1' },
+      { name: () => 'n', occurred: () => '2026-03-01T10:00:00Z' },
+    );
+    expect(validateIncident(incident, 0)).toBe(incident);
+
+    incident.rawJSON = '{id: E-1}';
+
+    expect(failure(incident, 0)).toMatchObject({ field: 'rawJSON' });
+  });
+
+  it('names a dbotMirrorId that is not a string', () => {
+    const error = failure(valid({ dbotMirrorId: 42 }), 0);
+
+    expect(error).toMatchObject({ field: 'dbotMirrorId', index: 0 });
+    expect(error.message).toMatch(/^Incident #0 is invalid: "dbotMirrorId" must be a string, got number/);
+  });
+
+  it('refuses something that is not an object', () => {
+    expect(failure('just text', 5)).toMatchObject({ field: '(incident)', index: 5 });
+    expect(failure(null, 5).message).toMatch(/must be an object/);
+  });
+
+  it('refuses an incident over the size limit, saying how large it is', () => {
+    const error = (() => {
+      try {
+        validateIncident(valid({ details: 'x'.repeat(2_000) }), 1, 1_000);
+      } catch (caught) {
+        return caught as IncidentInvalidError;
+      }
+    })();
+
+    expect(error?.field).toBe('(size)');
+    expect(error?.message).toMatch(/is \d+ bytes, over the 1000-byte limit/);
+  });
+});
+
+describe('incidentKey', () => {
+  it('is the dbotMirrorId when there is one', () => {
+    expect(incidentKey({ name: 'a', dbotMirrorId: 'E-1', rawJSON: '{"a":1}' })).toBe('E-1');
+  });
+
+  it('hashes rawJSON without a dbotMirrorId: the same event always gets the same key', () => {
+    const first: Incident = { name: 'a', rawJSON: '{"id":7,"kind":"login"}' };
+    const again: Incident = { name: 'renamed later', rawJSON: '{"id":7,"kind":"login"}' };
+    const other: Incident = { name: 'a', rawJSON: '{"id":8,"kind":"login"}' };
+
+    expect(incidentKey(first)).toMatch(/^sha256:[A-Za-z0-9_-]{32}$/);
+    expect(incidentKey(again)).toBe(incidentKey(first));
+    expect(incidentKey(other)).not.toBe(incidentKey(first));
+  });
+
+  it('hashes the whole incident when it has neither', () => {
+    const incident: Incident = { name: 'a', occurred: '2026-03-01T00:00:00Z' };
+
+    expect(incidentKey(incident)).toBe(incidentKey({ ...incident }));
+    expect(incidentKey(incident)).not.toBe(incidentKey({ ...incident, name: 'b' }));
+  });
+});
+
+describe('buildIncident', () => {
+  it('keeps the event as rawJSON and its id as a string dbotMirrorId', () => {
+    const event = { id: 100, title: 'event_1', at: new Date('2019-10-23T10:11:00Z'), host: 'h1', user: '' };
+
+    const incident = buildIncident(event, {
+      name: (e) => e.title,
+      occurred: (e) => e.at,
+      id: (e) => e.id,
+      severity: () => Severity.medium,
+      type: 'Demo',
+      labels: (e) => ({ host: e.host, user: e.user }),
+    });
+
+    expect(incident).toEqual({
+      name: 'event_1',
+      occurred: '2019-10-23T10:11:00.000Z',
+      rawJSON: JSON.stringify(event),
+      dbotMirrorId: '100',
+      severity: 2,
+      type: 'Demo',
+      labels: [{ type: 'host', value: 'h1' }],
+    });
+    expect(validateIncident(incident, 0)).toBe(incident);
+  });
+});
