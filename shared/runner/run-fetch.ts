@@ -178,6 +178,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     Math.max(0, input.deadline - COMMIT_RESERVE_MS - clock()),
   );
   let message: HealthMessage | undefined;
+  let committedPages = 0;
   try {
     const { settings, params } = resolveParams(document, connector, new Date(startedAt));
     const secrets = await input.secrets();
@@ -246,6 +247,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
           }),
       };
       forgetHours = [];
+      committedPages++;
       outcome.lastRunAfter = summarizeLastRun(result.nextRun);
       if (result.notice) outcome.message = result.notice;
       if (result.evictedSeenIds)
@@ -261,7 +263,12 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
   } catch (error) {
     outcome.error = { code: errorCode(error), message: errorMessage(error) };
     if (message) outcome.message = `${message.isError ? 'Error: ' : ''}${message.text}`;
-    logger.error('Fetch failed; the last run is unchanged', { error: outcome.error });
+    logger.error(
+      committedPages > 0
+        ? 'Fetch failed; the last run stays where the last committed page left it'
+        : 'Fetch failed; the last run is unchanged',
+      { error: outcome.error },
+    );
     if (input.mode !== 'debug') {
       await deps.store
         .release(document.id, { leaseId: runId, now: clock(), failure: redact(outcome.error), message })
