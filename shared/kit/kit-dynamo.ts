@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalDynamoClient, startLocalDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient, startTestDynamo } from '../../local/dynamodb.js';
 import { ensureTables } from '../../local/tables.js';
 import { DynamoStateStore } from '../state/dynamo-state-store.js';
 
@@ -12,7 +12,7 @@ let running: Promise<KitDynamo> | undefined;
 
 const start = async (): Promise<KitDynamo> => {
   // The real DynamoDB Local (java), as in every state-store test: the resume check is about the store.
-  const dynamo = await startLocalDynamo({ engine: 'java' });
+  const dynamo = await startTestDynamo();
   const client = createLocalDynamoClient(dynamo.endpoint);
   const suffix = randomUUID().slice(0, 8);
   try {

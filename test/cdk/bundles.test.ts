@@ -21,7 +21,7 @@ import { DynamoIncidentStore } from '../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../functions/ingest/server.js';
 import { type AwsEndpoints, startAwsEndpoints } from '../../local/aws-endpoints/server.js';
 import { type DemoSource, startDemoSource } from '../../local/demo-source/server.js';
-import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../local/dynamodb.js';
 import { createLambdaContext } from '../../local/lambda-context.js';
 import { ensureTables } from '../../local/tables.js';
 import { createLogger } from '../../shared/logger.js';
@@ -255,7 +255,7 @@ describe('the built helloworld bundle', () => {
   const emitted: string[] = [];
 
   beforeAll(async () => {
-    dynamo = await startLocalDynamo();
+    dynamo = await startTestDynamo();
     const client = createLocalDynamoClient(dynamo.endpoint);
     await ensureTables(client, tables);
     incidents = new DynamoIncidentStore({ client, tableName: tables.incidents });

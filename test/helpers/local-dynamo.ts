@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIncidentStore } from '../../functions/ingest/incident-store.js';
-import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../local/dynamodb.js';
 import { ensureTables, type TableNames } from '../../local/tables.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
 
@@ -27,7 +27,7 @@ export const DYNAMO_START_TIMEOUT_MS = 120_000;
  * instance id, never by restarting it.
  */
 export const startDynamoFixture = async (): Promise<DynamoFixture> => {
-  const dynamo = await startLocalDynamo({ engine: 'java', startTimeoutMs: DYNAMO_START_TIMEOUT_MS - 10_000 });
+  const dynamo = await startTestDynamo({ startTimeoutMs: DYNAMO_START_TIMEOUT_MS - 10_000 });
   const client = createLocalDynamoClient(dynamo.endpoint);
   const suffix = randomUUID().slice(0, 8);
   const tables: TableNames = { state: `ferry-state-${suffix}`, incidents: `ferry-incidents-${suffix}` };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { incidentsTableDefinition } from '../../../functions/ingest/incident-store.js';
-import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
 import type { Incident } from '../../../shared/incident.js';
 import { createLogger } from '../../../shared/logger.js';
 
@@ -14,7 +14,7 @@ export interface IncidentsTableFixture {
 }
 
 export const startIncidentsTable = async (): Promise<IncidentsTableFixture> => {
-  const dynamo = await startLocalDynamo({ engine: 'java' });
+  const dynamo = await startTestDynamo();
   const client = createLocalDynamoClient(dynamo.endpoint);
   const tableName = `ferry-incidents-${randomUUID()}`;
   await client.send(

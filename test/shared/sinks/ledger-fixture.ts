@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
 import { ensureTables, type TableNames } from '../../../local/tables.js';
 import { DynamoDeliveryLedger } from '../../../shared/state/delivery-ledger.js';
 
@@ -16,7 +16,7 @@ export interface LedgerFixture {
 }
 
 export const startLedgerFixture = async (): Promise<LedgerFixture> => {
-  const dynamo = await startLocalDynamo({ engine: 'java' });
+  const dynamo = await startTestDynamo();
   const client = createLocalDynamoClient(dynamo.endpoint);
   const suffix = randomUUID().slice(0, 8);
   const tables: TableNames = { state: `ferry-state-${suffix}`, incidents: `ferry-incidents-${suffix}` };
