@@ -8,6 +8,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers (DynamoDB Local, HTTP servers); two cores here.
     maxWorkers: 2,
-    env: { DDB_LOCAL_TELEMETRY: '0', AWS_REGION: 'us-east-1' },
+    env: {
+      DDB_LOCAL_TELEMETRY: '0',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });
