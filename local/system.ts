@@ -1,11 +1,18 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { connectors } from '../functions/connectors.js';
 import { DynamoIncidentStore } from '../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../functions/ingest/server.js';
 import { createFileInstanceSource } from '../shared/config/load-config-file.js';
+import type { ConfigError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { RunOutcome } from '../shared/runner/run-fetch.js';
+import { DynamoDeliveryLedger } from '../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
+import { DynamoReplayStore } from '../shared/state/replay-store.js';
+import { connectorOfEntry, listingFromConfig } from './cli/operator-environment.js';
+import { type DashboardServer, startDashboard } from './dashboard/server.js';
+import { applyDemoBehaviour, demoBehaviourFromEnv } from './demo-source/demo-behaviour.js';
 import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
@@ -26,8 +33,14 @@ export interface LocalSystemOptions {
   readonly demoPort?: number;
   /** @default a free port */
   readonly dynamoPort?: number;
+  /** How long DynamoDB may take to start. @default 30_000 */
+  readonly dynamoStartTimeoutMs?: number;
   /** Start the demo alert source. @default true */
   readonly demoSource?: boolean;
+  /** Serve the dashboard on 127.0.0.1 (`ferry start` does). @default false */
+  readonly dashboard?: boolean;
+  /** @default 8790; 0 picks a free port */
+  readonly dashboardPort?: number;
   /** Run the scheduler. @default true */
   readonly schedule?: boolean;
   /** Called after every scheduled fetch (the CLI prints one line per fetch). */
@@ -44,7 +57,12 @@ export interface LocalSystem {
   readonly store: DynamoStateStore;
   readonly incidents: DynamoIncidentStore;
   readonly scheduler?: Scheduler;
+  /** Replays' progress items (`ferry replay`), in the state table. */
+  readonly replays: DynamoReplayStore;
+  readonly dashboard?: DashboardServer;
   readonly runtime: RuntimeInfo;
+  /** Instances the config file lists but that cannot run (each error names the instance and the fix). */
+  readonly configErrors: readonly ConfigError[];
   /** Invokes an instance's function once, exactly as the scheduler does. */
   readonly invoke: LocalInvoker;
   stop(): Promise<void>;
@@ -58,26 +76,31 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
   const configPath = resolve(options.configPath ?? 'ferry.config.json');
   const dataDir = resolve(options.dataDir ?? '.ferry');
   const logger = options.logger ?? createLogger({ level: 'WARN' });
-  const instances = createFileInstanceSource(configPath);
-  await instances.load(); // fail fast on an unreadable file
+  const instances = createFileInstanceSource(configPath, { connectors });
+  // Fail fast on an unreadable file; a bad instance is reported and the others run.
+  const { errors: configErrors } = await instances.load();
+  for (const error of configErrors) logger.warn('Instance not scheduled', { error: error.message });
 
   process.env.FERRY_INGEST_TOKEN ??= defaultLocal.ingestToken;
   process.env.DEMO_API_KEY ??= defaultLocal.demoApiKey;
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+    // Newest first; splice so a second stop() has nothing left to undo.
+    for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
   };
   try {
     const dynamo = await startLocalDynamo({
       dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
       port: options.dynamoPort,
+      startTimeoutMs: options.dynamoStartTimeoutMs,
     });
     stops.push(() => dynamo.stop());
     const client = createLocalDynamoClient(dynamo.endpoint);
     await ensureTables(client, defaultTableNames);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const incidents = new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents });
+    const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
 
     const ingest = await startIngestServer({
       store: incidents,
@@ -96,6 +119,8 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
         idPrefix: `A${Date.now().toString(36).toUpperCase()}`,
       });
       stops.push(() => demo!.close());
+      const stopBursts = applyDemoBehaviour(demo, demoBehaviourFromEnv());
+      stops.push(async () => stopBursts());
     }
 
     const invoke = createLocalInvoker({
@@ -104,13 +129,32 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       ingestUrl: ingest.url,
       logger,
       timeoutMs: options.functionTimeoutMs,
+      replays,
+      ledger: new DynamoDeliveryLedger({ client, tableName: defaultTableNames.state }),
     });
+
+    let dashboard: DashboardServer | undefined;
+    if (options.dashboard) {
+      dashboard = await startDashboard({
+        port: options.dashboardPort ?? defaultLocal.dashboardPort,
+        deps: {
+          mode: 'running',
+          store,
+          replays,
+          invoke,
+          listInstances: async () => listingFromConfig(await instances.load()),
+          connectorOf: async (id) => connectorOfEntry((await instances.load()).file.instances[id]),
+        },
+      });
+      stops.push(() => dashboard!.close());
+    }
 
     const runtime: RuntimeInfo = {
       pid: process.pid,
       dynamoEndpoint: dynamo.endpoint,
       ingestUrl: ingest.url,
       demoUrl: demo?.url,
+      dashboardUrl: dashboard?.url,
       configPath,
       startedAt: new Date().toISOString(),
     };
@@ -139,7 +183,10 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       incidents,
       scheduler,
       runtime,
+      configErrors,
       invoke,
+      replays,
+      dashboard,
       stop,
     };
   } catch (error) {

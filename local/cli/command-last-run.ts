@@ -1,21 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import type { LastRun } from '../../shared/connector.js';
 import { ConfigError } from '../../shared/errors.js';
-import { summarizeLastRun } from '../../shared/runner/summarize-last-run.js';
-import { RunStatus } from '../../shared/state/history-record.js';
-import type { CliEnvironment } from './environment.js';
+import { setLastRunAudited } from '../../shared/operator/set-last-run.js';
+import type { OperatorEnvironment } from './operator-environment.js';
 
 /**
  * `ferry last-run <instance> [--reset | --set <json>]`. A change is refused while a fetch holds the
  * lease, and recorded in the fetch history (audited, like every operator action).
  */
 export const commandLastRun = async (
-  env: CliEnvironment,
+  env: Pick<OperatorEnvironment, 'store' | 'connectorOf'>,
   instanceId: string,
   options: { reset: boolean; set?: string; json: boolean },
 ): Promise<number> => {
-  const current = await env.store.read(instanceId);
+  if (options.reset && options.set !== undefined) {
+    throw new ConfigError('Use either --reset or --set <json>, not both.');
+  }
   if (!options.reset && options.set === undefined) {
+    // A corrupted item throws here with the repair in its message.
+    const current = await env.store.read(instanceId);
     console.log(JSON.stringify(current?.lastRun ?? {}, null, 2));
     return 0;
   }
@@ -32,28 +34,13 @@ export const commandLastRun = async (
       throw new ConfigError(`--set needs a JSON object, such as '{"time":"2026-01-01T00:00:00Z"}'.`);
     }
   }
-  const document = await env.instances.getInstance(instanceId);
-  const now = Date.now();
-  await env.store.setLastRun(instanceId, { lastRun: next, now, expectedVersion: current?.version ?? 0 });
-  const action = options.reset ? 'last run reset by an operator' : 'last run set by an operator';
-  await env.store.writeHistory({
+  // A misconfigured instance's cursor can be reset too; a corrupted one repaired (see setLastRunAudited).
+  const { action, after } = await setLastRunAudited(env.store, {
     instanceId,
-    connector: document.connector,
-    runId: randomUUID(),
-    startedAt: new Date(now).toISOString(),
-    durationMs: 0,
-    status: RunStatus.operator,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-    sourceIds: [],
-    sourceIdCount: 0,
-    action,
-    lastRunBefore: summarizeLastRun(current?.lastRun),
-    lastRunAfter: summarizeLastRun(next),
+    connector: await env.connectorOf(instanceId),
+    lastRun: next,
+    kind: options.reset ? 'reset' : 'set',
   });
-  console.log(`${action}: ${JSON.stringify(summarizeLastRun(next))}`);
+  console.log(`${action}: ${JSON.stringify(after)}`);
   return 0;
 };

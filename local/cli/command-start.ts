@@ -9,13 +9,16 @@ export const commandStart = async (paths: { configPath: string; dataDir: string 
     ...paths,
     logger: createLogger({ level: (process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR' }),
     onFetch: (outcome) => console.log(formatFetchLine(outcome)),
+    dashboard: true,
   });
   console.log(
     [
       `  DynamoDB            ${system.dynamo.endpoint} (${system.dynamo.engine}, data in ${paths.dataDir})`,
+      system.dashboard ? color.bold(`  dashboard           ${system.dashboard.url}`) : undefined,
       `  ingestion endpoint  ${system.ingest.url}/incidents`,
       system.demo ? `  demo alert source   ${system.demo.url}/alerts` : undefined,
       `  config              ${system.runtime.configPath}`,
+      ...system.configErrors.map((error) => color.red(`  not scheduled: ${error.message}`)),
       '',
       color.dim(
         `Incidents arriving: curl -H 'authorization: Bearer ${process.env.FERRY_INGEST_TOKEN === 'ferry-local-token' ? 'ferry-local-token' : '$FERRY_INGEST_TOKEN'}' '${system.ingest.url}/incidents?instance=demo'`,

@@ -1,24 +1,34 @@
 import { resolve } from 'node:path';
+import { connectors } from '../../functions/connectors.js';
 import { DynamoIncidentStore } from '../../functions/ingest/incident-store.js';
 import { createFileInstanceSource } from '../../shared/config/load-config-file.js';
 import { createLogger } from '../../shared/logger.js';
+import { DynamoDeliveryLedger } from '../../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { createLocalDynamoClient } from '../dynamodb.js';
 import { createLocalInvoker, type LocalInvoker } from '../local-invoker.js';
 import { readRuntime } from '../runtime.js';
 import { startLocalSystem } from '../system.js';
 import { defaultTableNames } from '../tables.js';
+import { connectorOfEntry, listingFromConfig, type OperatorEnvironment } from './operator-environment.js';
+
+/** The config file as the operator commands read it. */
+const instanceLookups = (instances: ReturnType<typeof createFileInstanceSource>) => ({
+  listInstances: async () => listingFromConfig(await instances.load()),
+  connectorOf: async (instanceId: string) =>
+    connectorOfEntry((await instances.load()).file.instances[instanceId]),
+});
 
 /** What a CLI command works with, whether or not `ferry start` is running. */
-export interface CliEnvironment {
+export interface CliEnvironment extends OperatorEnvironment {
   readonly store: StateStore;
   readonly incidents: DynamoIncidentStore;
   readonly invoke: LocalInvoker;
   readonly instances: ReturnType<typeof createFileInstanceSource>;
   /** `running`: attached to a `ferry start`; `embedded`: started just for this command. */
   readonly mode: 'running' | 'embedded';
-  close(): Promise<void>;
 }
 
 export interface EnvironmentOptions {
@@ -33,16 +43,26 @@ export interface EnvironmentOptions {
 export const openEnvironment = async (options: EnvironmentOptions): Promise<CliEnvironment> => {
   const configPath = resolve(options.configPath);
   const logger = createLogger({ level: (process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR' });
-  const instances = createFileInstanceSource(configPath);
+  const instances = createFileInstanceSource(configPath, { connectors });
   const running = await readRuntime(resolve(options.dataDir));
   if (running) {
     const client = createLocalDynamoClient(running.dynamoEndpoint);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
+    const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
     return {
       store,
+      replays,
       incidents: new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents }),
-      invoke: createLocalInvoker({ instances, store, ingestUrl: running.ingestUrl, logger }),
+      invoke: createLocalInvoker({
+        instances,
+        store,
+        replays,
+        ingestUrl: running.ingestUrl,
+        logger,
+        ledger: new DynamoDeliveryLedger({ client, tableName: defaultTableNames.state }),
+      }),
       instances,
+      ...instanceLookups(instances),
       mode: 'running',
       close: async () => client.destroy(),
     };
@@ -57,9 +77,11 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
   });
   return {
     store: system.store,
+    replays: system.replays,
     incidents: system.incidents,
     invoke: system.invoke,
     instances,
+    ...instanceLookups(instances),
     mode: 'embedded',
     close: () => system.stop(),
   };

@@ -1,10 +1,19 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage, isFerryError } from '../../shared/errors.js';
+import { connectors } from '../../functions/connectors.js';
+import { loadConfigFile } from '../../shared/config/load-config-file.js';
+import { ConfigError, errorMessage, isFerryError } from '../../shared/errors.js';
 import { redact } from '../../shared/redact.js';
+import { openAwsEnvironment } from './aws-environment.js';
 import { commandLastRun } from './command-last-run.js';
+import { commandReplay } from './command-replay.js';
 import { commandStart } from './command-start.js';
+import { commandStatus } from './command-status.js';
 import { openEnvironment } from './environment.js';
 import { color, formatHistory } from './format.js';
+
+// The SDK's notice that its 2027 releases need Node 22 is for maintainers, not for every CLI run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `Usage: ferry <command> [options]
 
@@ -15,11 +24,18 @@ Commands:
   history <instance> [--limit N] the fetch history, newest first
   last-run <instance> [--reset | --set <json>]
                                  show, reset or set the last run (recorded in the history)
+  status                         every instance's health (exit 1 when one is failing, lagging or silent)
+  replay <instance> --from <time> --to <time> | --resume <id>
+                                 fetch a past window again into the sink; the live last run is untouched
 
 Options:
   --config <file>    the config file (default ferry.config.json)
   --data-dir <dir>   where local state lives (default .ferry)
   --json             machine-readable output
+  --aws              against the deployed stack (default credentials and region): history, last-run,
+                     status, test, fetch --debug, replay. Names come from FERRY_STATE_TABLE and
+                     FERRY_FUNCTION_<CONNECTOR>, else from the stack's outputs
+  --stack <name>     the stack --aws reads (default Ferry)
   -h, --help         this help`;
 
 const main = async (argv: string[]): Promise<number> => {
@@ -34,6 +50,11 @@ const main = async (argv: string[]): Promise<number> => {
       limit: { type: 'string', default: '20' },
       reset: { type: 'boolean', default: false },
       set: { type: 'string' },
+      aws: { type: 'boolean', default: false },
+      stack: { type: 'string', default: 'Ferry' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -44,7 +65,12 @@ const main = async (argv: string[]): Promise<number> => {
   }
   const paths = { configPath: values.config, dataDir: values['data-dir'] };
   if (command === 'start') return commandStart(paths);
-  if (!['fetch', 'test', 'history', 'last-run'].includes(command)) {
+  const open = () => (values.aws ? openAwsEnvironment({ stack: values.stack }) : openEnvironment(paths));
+  if (command === 'status') {
+    const env = await open();
+    return commandStatus(env, { json: values.json }).finally(() => env.close());
+  }
+  if (!['fetch', 'test', 'history', 'last-run', 'replay'].includes(command)) {
     console.error(`Unknown command "${command}".\n\n${usage}`);
     return 1;
   }
@@ -52,10 +78,23 @@ const main = async (argv: string[]): Promise<number> => {
     console.error(`"ferry ${command}" needs an instance id: ferry ${command} <instance>`);
     return 1;
   }
-  const env = await openEnvironment(paths);
+  // Before anything starts: a typo gets the list of instances at once, not an empty answer. History and
+  // last run stay reachable for an instance whose configuration is currently invalid (to repair it).
+  // With --aws, SSM is the truth: the deployed function reports an unknown instance itself.
+  if (!values.aws) {
+    const config = await loadConfigFile(resolve(paths.configPath), { connectors });
+    if (!Object.hasOwn(config.file.instances, instanceId)) {
+      throw new ConfigError(
+        `Instance "${instanceId}" is not in ${resolve(paths.configPath)}. Known instances: ${Object.keys(config.file.instances).join(', ') || 'none'}.`,
+        instanceId,
+        'id',
+      );
+    }
+    const invalid = config.errors.find((error) => error.instanceId === instanceId);
+    if (invalid && (command === 'fetch' || command === 'test' || command === 'replay')) throw invalid;
+  }
+  const env = await open();
   try {
-    // Validate the id against the config first: a typo gets the list of instances, not an empty answer.
-    await env.instances.getInstance(instanceId);
     switch (command) {
       case 'fetch': {
         const outcome = await env.invoke(instanceId, values.debug ? 'debug' : 'fetch');
@@ -92,6 +131,13 @@ const main = async (argv: string[]): Promise<number> => {
         console.log(values.json ? JSON.stringify(records, null, 2) : formatHistory(records));
         return 0;
       }
+      case 'replay':
+        return await commandReplay(env, instanceId, {
+          from: values.from,
+          to: values.to,
+          resume: values.resume,
+          json: values.json,
+        });
       default:
         return await commandLastRun(env, instanceId, {
           reset: values.reset,

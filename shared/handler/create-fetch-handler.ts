@@ -8,10 +8,12 @@ import type { Connector } from '../connector.js';
 import { ConfigError, errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
+import { type ReplayOutcome, runReplay } from '../runner/replay.js';
 import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
 import type { SinkDefaults } from '../sinks/create-sink.js';
 import { createSinkFor } from '../sinks/create-sink.js';
 import { RunStatus } from '../state/history-record.js';
+import type { ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { type FetchEvent, fetchEventSchema } from './fetch-event.js';
 import { runConnectorTest, type TestOutcome } from './run-connector-test.js';
@@ -25,9 +27,11 @@ export interface FetchHandlerDeps {
   readonly sinkDefaults?: SinkDefaults;
   readonly clock?: () => number;
   readonly onOutcome?: (outcome: RunOutcome) => void;
+  /** Where replays keep their progress; without it the function refuses `replay`. */
+  readonly replays?: ReplayStore;
 }
 
-export type FetchHandlerResult = RunOutcome | TestOutcome;
+export type FetchHandlerResult = RunOutcome | TestOutcome | ReplayOutcome;
 
 /** Records a run that could not start because its configuration is unusable, then returns it. */
 const configFailure = async (
@@ -77,7 +81,7 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
         `The function was invoked with ${JSON.stringify(event)}; it expects {"instanceId": "<id>"} (the schedule's input).`,
       );
     }
-    const { instanceId, operation } = parsedEvent.data;
+    const { instanceId, operation, replayId } = parsedEvent.data;
     let document: InstanceDocument;
     try {
       document = await deps.instances.getInstance(instanceId);
@@ -108,6 +112,24 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
       sink = await createSinkFor(document, deps.secrets, deps.sinkDefaults);
     } catch (error) {
       return configFailure(deps, instanceId, error, startedAt);
+    }
+    if (operation === 'replay') {
+      if (!deps.replays) {
+        return {
+          instanceId,
+          error: { code: 'CONFIG_INVALID', message: 'This function was built without replay support.' },
+        };
+      }
+      return runReplay(
+        {
+          document,
+          connector: deps.connector,
+          replayId: replayId!,
+          secrets: resolveSecrets,
+          deadline: clock() + context.getRemainingTimeInMillis(),
+        },
+        { store: deps.store, replays: deps.replays, sink, logger: deps.logger, clock: deps.clock },
+      );
     }
     return runFetch(
       {

@@ -1,4 +1,5 @@
 import type { ConnectorContext, FetchResult, LastRun, WindowConnector } from '../connector.js';
+import { StateCorruptError } from '../errors.js';
 import { type Incident, incidentKey } from '../incident.js';
 import { SeenIds } from './seen-ids.js';
 
@@ -59,6 +60,14 @@ export const windowFetch = async <P, E>(
   const nowMs = ctx.now.getTime();
   const endMs = Math.min(nowMs - ctx.lagMs, options.until?.getTime() ?? Number.POSITIVE_INFINITY);
   const parsedCursor = last.time ? Date.parse(last.time) : Number.NaN;
+  if (last.time !== undefined && (typeof last.time !== 'string' || Number.isNaN(parsedCursor))) {
+    // Falling back to first_fetch here would silently start the instance over.
+    throw new StateCorruptError(
+      `The last run of instance "${ctx.instanceId}" has a cursor "time" that is not an ISO-8601 date (found ${JSON.stringify(last.time)}); ` +
+        `the fetch was not run. Repair it with "ferry last-run ${ctx.instanceId} --set '{"time":"<ISO date>"}'" ` +
+        `or start over with "ferry last-run ${ctx.instanceId} --reset" (re-fetches from first_fetch).`,
+    );
+  }
   const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
   const seen = SeenIds.parse(last.seen);
   // The first fetch starts exactly at first_fetch; later ones look back from the cursor.

@@ -7,8 +7,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { LeaseHeldError, LeaseLostError, StateConflictError } from '../errors.js';
+import { LeaseHeldError, LeaseLostError, StateConflictError, StateCorruptError } from '../errors.js';
 import type { HistoryRecord } from './history-record.js';
+import { hourKey } from './incident-counts.js';
 import { readContextItem, readStateItem } from './items.js';
 import type {
   AcquireRequest,
@@ -19,6 +20,9 @@ import type {
   StateStore,
   StoredContext,
 } from './state-store.js';
+
+/** Stale hour counts removed by one commit at most. */
+const MAX_FORGET_PER_COMMIT = 24;
 
 /** Sort keys of the items one instance owns. */
 export const SortKeys = { state: 'STATE', context: 'CONTEXT', historyPrefix: 'HISTORY#' } as const;
@@ -76,17 +80,22 @@ export class DynamoStateStore implements StateStore {
           Key: { pk: instanceId, sk: SortKeys.state },
           UpdateExpression:
             'SET #leaseId = :leaseId, #leaseExpiresAt = :expiresAt, #version = if_not_exists(#version, :zero), ' +
-            '#lastRun = if_not_exists(#lastRun, :empty), #consecutiveFailures = if_not_exists(#consecutiveFailures, :zero)',
+            '#lastRun = if_not_exists(#lastRun, :empty), #consecutiveFailures = if_not_exists(#consecutiveFailures, :zero), ' +
+            // The hour counts' map must exist before a commit can add to one of its keys.
+            '#pushedByHour = if_not_exists(#pushedByHour, :empty), #firstRunAt = if_not_exists(#firstRunAt, :nowIso)',
           ConditionExpression: Conditions.leaseFree,
           ExpressionAttributeNames: {
             ...Names,
             '#lastRun': 'lastRun',
             '#consecutiveFailures': 'consecutiveFailures',
+            '#pushedByHour': 'pushedByHour',
+            '#firstRunAt': 'firstRunAt',
           },
           ExpressionAttributeValues: {
             ':leaseId': request.leaseId,
             ':expiresAt': request.expiresAt,
             ':now': request.now,
+            ':nowIso': new Date(request.now).toISOString(),
             ':zero': 0,
             ':empty': {},
           },
@@ -123,7 +132,15 @@ export class DynamoStateStore implements StateStore {
       ':nowIso': now,
       ':zero': 0,
     };
-    if (request.pushed > 0) sets.push('#lastIncidentAt = :nowIso');
+    const countNames: Record<string, string> = {};
+    if (request.pushed > 0) {
+      sets.push(
+        '#lastIncidentAt = :nowIso',
+        '#pushedByHour.#hour = if_not_exists(#pushedByHour.#hour, :zero) + :pushed',
+      );
+      values[':pushed'] = request.pushed;
+      Object.assign(countNames, { '#pushedByHour': 'pushedByHour', '#hour': hourKey(request.now) });
+    }
     if (request.message) {
       sets.push('#message = :message', '#messageIsError = :messageIsError');
       values[':message'] = request.message.text;
@@ -131,6 +148,11 @@ export class DynamoStateStore implements StateStore {
     }
     const removes = ['#lastError', '#lastErrorCode'];
     if (request.release) removes.push('#leaseId', '#leaseExpiresAt');
+    // A bounded number per commit keeps the expression small; the rest go with the next commits.
+    (request.forgetHours ?? []).slice(0, MAX_FORGET_PER_COMMIT).forEach((hour, index) => {
+      removes.push(`#pushedByHour.#stale${index}`);
+      Object.assign(countNames, { '#pushedByHour': 'pushedByHour', [`#stale${index}`]: hour });
+    });
     try {
       await this.#doc.send(
         new UpdateCommand({
@@ -148,6 +170,7 @@ export class DynamoStateStore implements StateStore {
             '#lastError': 'lastError',
             '#lastErrorCode': 'lastErrorCode',
             ...(request.message ? { '#message': 'message', '#messageIsError': 'messageIsError' } : {}),
+            ...countNames,
           },
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -226,8 +249,25 @@ export class DynamoStateStore implements StateStore {
   }
 
   async setLastRun(instanceId: string, write: OperatorWrite): Promise<number> {
-    const current = await this.read(instanceId);
-    const version = current?.version ?? 0;
+    const { Item } = await this.#doc.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: instanceId, sk: SortKeys.state },
+        ConsistentRead: true,
+      }),
+    );
+    let version: number;
+    let corrupted = false;
+    try {
+      version = Item ? readStateItem(instanceId, Item).version : 0;
+    } catch (error) {
+      // An operator overwriting a corrupted item (no expected version: there is none to expect) is
+      // the documented repair; anything else still refuses it.
+      if (!(error instanceof StateCorruptError) || write.expectedVersion !== undefined) throw error;
+      corrupted = true;
+      version =
+        Number.isInteger(Item?.version) && (Item?.version as number) >= 0 ? (Item?.version as number) : 0;
+    }
     if (write.expectedVersion !== undefined && write.expectedVersion !== version) {
       throw new StateConflictError(
         `The last run of "${instanceId}" changed (version ${version}, expected ${write.expectedVersion}); read it again and retry.`,
@@ -239,12 +279,15 @@ export class DynamoStateStore implements StateStore {
           TableName: this.#table,
           Key: { pk: instanceId, sk: SortKeys.state },
           UpdateExpression: 'SET #lastRun = :lastRun, #version = :nextVersion',
-          ConditionExpression: `${Conditions.leaseFree} AND (attribute_not_exists(#version) OR ${Conditions.versionUnchanged})`,
+          // A repair cannot condition on a version that is not a number; the lease still guards it.
+          ConditionExpression: corrupted
+            ? Conditions.leaseFree
+            : `${Conditions.leaseFree} AND (attribute_not_exists(#version) OR ${Conditions.versionUnchanged})`,
           ExpressionAttributeNames: { ...Names, '#lastRun': 'lastRun' },
           ExpressionAttributeValues: {
             ':lastRun': write.lastRun,
             ':nextVersion': version + 1,
-            ':expectedVersion': version,
+            ...(corrupted ? {} : { ':expectedVersion': version }),
             ':now': write.now,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -1,8 +1,11 @@
 import type { LastRun } from '../connector.js';
 import type { HistoryRecord } from './history-record.js';
+import type { PushedByHour } from './incident-counts.js';
 
 /** What the health of an instance looks like in its state item (XSOAR's module health, and more). */
 export interface InstanceHealth {
+  /** The first fetch ever: "no data" is measured from it until an incident arrives. */
+  firstRunAt?: string;
   lastRunAt?: string;
   lastSuccessAt?: string;
   /** The last time a fetch pushed at least one incident. */
@@ -23,6 +26,8 @@ export interface InstanceState {
   /** Increments with every commit; a commit is conditioned on it. */
   readonly version: number;
   readonly health: InstanceHealth;
+  /** Incidents pushed per UTC hour over the last week (see `incident-counts.ts`). */
+  readonly pushedByHour?: PushedByHour;
   readonly leaseId?: string;
   readonly leaseExpiresAt?: number;
 }
@@ -41,8 +46,10 @@ export interface CommitRequest {
   readonly now: number;
   /** Release the lease with this commit (the last page of a drain). */
   readonly release: boolean;
-  /** A fetch that pushed incidents updates `lastIncidentAt`. */
+  /** A fetch that pushed incidents updates `lastIncidentAt` and adds them to the current hour's count. */
   readonly pushed: number;
+  /** Hour counts older than a week, as seen at acquire (`staleHours`): removed by this commit. */
+  readonly forgetHours?: readonly string[];
   readonly message?: { text: string; isError: boolean };
 }
 
@@ -81,7 +88,10 @@ export interface StateStore {
   release(instanceId: string, request: ReleaseRequest): Promise<void>;
   /** Reads the state without taking the lease (consistent read). */
   read(instanceId: string): Promise<InstanceState | undefined>;
-  /** An operator sets the last run (reset = `{}`); refused while a fetch holds the lease. */
+  /**
+   * An operator sets the last run (reset = `{}`); refused while a fetch holds the lease. Without
+   * `expectedVersion` it also overwrites a corrupted state item (the repair `StateCorruptError` names).
+   */
   setLastRun(instanceId: string, write: OperatorWrite): Promise<number>;
   writeHistory(record: HistoryRecord): Promise<void>;
   listHistory(instanceId: string, options?: { limit?: number }): Promise<HistoryRecord[]>;
