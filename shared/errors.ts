@@ -18,6 +18,7 @@ export const ErrorCodes = {
   LEASE_LOST: 'LEASE_LOST',
   STATE_CONFLICT: 'STATE_CONFLICT',
   STATE_CORRUPT: 'STATE_CORRUPT',
+  STATE_UNAVAILABLE: 'STATE_UNAVAILABLE',
   SINK_FAILED: 'SINK_FAILED',
   SINK_REJECTED: 'SINK_REJECTED',
   DEADLINE: 'DEADLINE',
@@ -130,6 +131,19 @@ export class StateCorruptError extends FerryError {
   override name = 'StateCorruptError';
   constructor(message: string, options?: FerryErrorOptions) {
     super(ErrorCodes.STATE_CORRUPT, message, options);
+  }
+}
+
+/** The state store could not be reached or refused the request (throttling, network): nothing moved. */
+export class StateUnavailableError extends FerryError {
+  override name = 'StateUnavailableError';
+  constructor(instanceId: string, cause: unknown) {
+    super(
+      ErrorCodes.STATE_UNAVAILABLE,
+      `Instance "${instanceId}": the state store did not take the commit (${errorMessage(cause)}); the last run is unchanged ` +
+        "and the next fetch pushes the same incidents again (the endpoint drops duplicates). If it persists, check the state table's capacity and the function's network access.",
+      { cause },
+    );
   }
 }
 

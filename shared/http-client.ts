@@ -148,7 +148,19 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         { cause: error },
       );
     }
-    const text = request.responseType === 'none' ? '' : await response.text();
+    let text: string;
+    try {
+      text = request.responseType === 'none' ? '' : await response.text();
+    } catch (error) {
+      // The connection broke mid-body (a page cut short): retryable like a failed connection.
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      throw new SourceError(
+        timeout.aborted ? ErrorCodes.SOURCE_TIMEOUT : ErrorCodes.SOURCE_UNREACHABLE,
+        `${method} ${describeUrl(url)} answered ${response.status} but the connection broke while the body was read: ${errorMessage((error as Error).cause ?? error)}. The next attempt retries.`,
+        { url: describeUrl(url) },
+        { cause: error },
+      );
+    }
     if (!response.ok)
       throw statusError(method, url, response.status, text, response.headers, request.rateLimit);
     let parsed: unknown = text;

@@ -19,9 +19,11 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 
 // The error names the field already: "fetchInterval must be a duration such as ...".
 const durationText = () =>
-  z.string().refine((text) => parseDuration(text) !== undefined, {
-    message: 'must be a duration such as "30 seconds", "5 minutes", "1 hour"',
-  });
+  z
+    .string({ message: 'must be a duration such as "30 seconds", "5 minutes", "1 hour"' })
+    .refine((text) => parseDuration(text) !== undefined, {
+      message: 'must be a duration such as "30 seconds", "5 minutes", "1 hour"',
+    });
 
 /** Instance ids become SSM parameter paths and DynamoDB keys: keep them plain. */
 export const instanceIdSchema = z
@@ -37,7 +39,9 @@ export const instanceIdSchema = z
  */
 export const commonParamsSchema = z.object({
   first_fetch: z
-    .string()
+    .string({
+      message: 'must be a time back from now ("3 days", "12 hours") or an ISO date ("2026-01-31T00:00:00Z")',
+    })
     .refine((text) => parseDuration(text) !== undefined || isIsoDate(text.trim()), {
       message: 'must be a time back from now ("3 days", "12 hours") or an ISO date ("2026-01-31T00:00:00Z")',
     })
@@ -53,8 +57,12 @@ export const commonParamsSchema = z.object({
     .min(0, 'must be 0 or more minutes')
     .max(1440, 'must be at most 1440 minutes (one day)')
     .default(0),
-  lag: z.union([z.number().min(0, 'must be 0 or more seconds'), durationText()]).default(0),
-  query: z.string().optional(),
+  lag: z
+    .union([z.number().min(0, 'must be 0 or more seconds'), durationText()], {
+      message: 'must be a number of seconds or a duration such as "30 seconds"',
+    })
+    .default(0),
+  query: z.string({ message: "must be a string (the source's query)" }).optional(),
 });
 export const commonParamKeys = Object.keys(commonParamsSchema.shape) as (keyof z.infer<
   typeof commonParamsSchema
@@ -203,10 +211,16 @@ export type SinkConfig = z.infer<typeof sinkSchema>;
 /** One connector instance as the config file lists it. */
 export const instanceSchema = z
   .object({
-    connector: z.string().min(1, 'name the connector (for example "helloworld")'),
-    enabled: z.boolean().default(true),
+    connector: z
+      .string({ message: 'name the connector (for example "helloworld")' })
+      .min(1, 'name the connector (for example "helloworld")'),
+    enabled: z.boolean({ message: 'must be true or false' }).default(true),
     fetchInterval: durationText().default('1 minute'),
-    params: z.record(z.string(), z.unknown()).default({}),
+    params: z
+      .record(z.string(), z.unknown(), {
+        message: 'must be an object of parameters, such as {"url": "https://..."}',
+      })
+      .default({}),
     secrets: z.record(z.string(), secretRefSchema).default({}),
     sink: sinkSchema.optional(),
     /** Lambda settings for the connector's function (CDK). */
