@@ -12,7 +12,7 @@ import { type ReplayOutcome, runReplay } from '../runner/replay.js';
 import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
 import type { SinkDefaults } from '../sinks/create-sink.js';
 import { createSinkFor } from '../sinks/create-sink.js';
-import { RunStatus } from '../state/history-record.js';
+import { emptyHistoryRecord, RunStatus } from '../state/history-record.js';
 import type { ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { type FetchEvent, fetchEventSchema } from './fetch-event.js';
@@ -41,19 +41,14 @@ const configFailure = async (
   startedAt: number,
 ): Promise<RunOutcome> => {
   const outcome: RunOutcome = redact({
-    instanceId,
-    connector: deps.connector.name,
-    runId: randomUUID(),
-    startedAt: new Date(startedAt).toISOString(),
+    ...emptyHistoryRecord({
+      instanceId,
+      connector: deps.connector.name,
+      runId: randomUUID(),
+      startedAt: new Date(startedAt).toISOString(),
+      status: RunStatus.error,
+    }),
     durationMs: (deps.clock ?? Date.now)() - startedAt,
-    status: RunStatus.error,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-    sourceIds: [],
-    sourceIdCount: 0,
     error: { code: errorCode(error), message: errorMessage(error) },
   });
   deps.logger.error('Instance configuration is unusable; fetch not run', {

@@ -3,7 +3,7 @@ import type { LastRun } from '../connector.js';
 import { StateCorruptError } from '../errors.js';
 import { redact } from '../redact.js';
 import { summarizeLastRun } from '../runner/summarize-last-run.js';
-import { type HistoryRecord, RunStatus } from '../state/history-record.js';
+import { emptyHistoryRecord, type HistoryRecord, RunStatus } from '../state/history-record.js';
 import type { InstanceState, StateStore } from '../state/state-store.js';
 
 export interface SetLastRunRequest {
@@ -58,19 +58,13 @@ export const setLastRunAudited = async (
   const before = summarizeLastRun(current?.lastRun);
   const after = summarizeLastRun(request.lastRun);
   const record: HistoryRecord = redact({
-    instanceId,
-    connector: request.connector,
-    runId: randomUUID(),
-    startedAt: new Date(now).toISOString(),
-    durationMs: 0,
-    status: RunStatus.operator,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-    sourceIds: [],
-    sourceIdCount: 0,
+    ...emptyHistoryRecord({
+      instanceId,
+      connector: request.connector,
+      runId: randomUUID(),
+      startedAt: new Date(now).toISOString(),
+      status: RunStatus.operator,
+    }),
     action,
     lastRunBefore: before,
     lastRunAfter: after,

@@ -18,7 +18,12 @@ import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
-import { type HistoryRecord, MAX_SOURCE_IDS, RunStatus } from '../state/history-record.js';
+import {
+  emptyHistoryRecord,
+  type HistoryRecord,
+  MAX_SOURCE_IDS,
+  RunStatus,
+} from '../state/history-record.js';
 import { staleHours } from '../state/incident-counts.js';
 import type { StateStore } from '../state/state-store.js';
 import { createFetchContext, type HealthMessage } from './fetch-context.js';
@@ -85,21 +90,13 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
   const runId = input.runId ?? randomUUID();
   const startedAt = clock();
   const logger = deps.logger.child({ instanceId: document.id, connector: connector.name, runId });
-  const outcome: RunOutcome = {
+  const outcome: RunOutcome = emptyHistoryRecord({
     instanceId: document.id,
     connector: connector.name,
     runId,
     startedAt: new Date(startedAt).toISOString(),
-    durationMs: 0,
     status: RunStatus.ok,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-    sourceIds: [],
-    sourceIdCount: 0,
-  };
+  });
   const sourceIds: string[] = [];
   const sinkIds: string[] = [];
   // What a sink reports although the push succeeded (shortened incidents, ledger trouble).

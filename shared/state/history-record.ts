@@ -47,3 +47,21 @@ export interface HistoryRecord {
 
 /** Source ids kept per record: enough to look one up, small enough to keep the item small. */
 export const MAX_SOURCE_IDS = 50;
+
+/**
+ * A history record with nothing counted yet: what every run, operator action and configuration
+ * failure starts from.
+ */
+export const emptyHistoryRecord = (
+  identity: Pick<HistoryRecord, 'instanceId' | 'connector' | 'runId' | 'startedAt' | 'status'>,
+): HistoryRecord => ({
+  ...identity,
+  durationMs: 0,
+  fetches: 0,
+  pages: 0,
+  pulled: 0,
+  dropped: 0,
+  pushed: 0,
+  sourceIds: [],
+  sourceIdCount: 0,
+});
