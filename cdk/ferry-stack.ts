@@ -1,6 +1,7 @@
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import type { InstanceDocument } from '../shared/config/schema.js';
 import { ConfigError } from '../shared/errors.js';
 import { ConnectorFunction } from './connector-function.js';
 import type { DeployConfig } from './deploy-config.js';
@@ -40,6 +41,14 @@ const outputId = (name: string): string =>
  * it; one function per connector in use; per instance its SSM document, its schedule and its alarm.
  * This class only wires the constructs together.
  */
+/** Which optional sinks the instances of one connector push to. */
+const sinksUsedBy = (instances: readonly { document: InstanceDocument }[], connector: string) => {
+  const types = new Set(
+    instances.filter((i) => i.document.connector === connector).map((i) => i.document.sink.type),
+  );
+  return { xsoar: types.has('xsoar'), eventbridge: types.has('eventbridge') };
+};
+
 export class FerryStack extends Stack {
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     super(scope, id, props);
@@ -85,7 +94,8 @@ export class FerryStack extends Stack {
         instanceParameterPrefix: prefix,
         ingestUrl: ingestion?.url,
         secureStringKey,
-        bundling: props.bundling,
+        // Only the sinks this connector's instances push to are bundled (smaller, faster cold starts).
+        bundling: { ...props.bundling, sinks: sinksUsedBy(config.instances, connector) },
       });
       functions.set(connector, fn);
       alarms.functionErrors(`FunctionErrors-${connector}`, fn.function, `"${connector}" connector`);

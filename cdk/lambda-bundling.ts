@@ -20,8 +20,8 @@ export const esmRequireBanner =
  * Parts of the AWS SDK left out of the bundle although the SDK is bundled: the pieces of the default
  * credential chain that only a shared-config profile reaches (SSO sessions, `aws login` sessions, role
  * assumption through STS). The chain imports them dynamically, and only for such a profile; a Lambda
- * function has no shared config and gets its credentials from environment variables (or, under
- * SnapStart, from the container endpoint), both of which stay bundled. About 70 KiB per function.
+ * function has no shared config and gets its credentials from environment variables, which stay
+ * bundled. About 90 KiB per function.
  * The bundle test checks that no static import of them remains.
  */
 export const unbundledSdkModules = [
@@ -29,9 +29,22 @@ export const unbundledSdkModules = [
   '@aws-sdk/credential-provider-sso',
   '@aws-sdk/credential-provider-login',
   '@aws-sdk/token-providers',
+  // Also reached only through a profile (AWS_PROFILE / shared config), after the environment's keys.
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  // Reached only when the environment has no keys: the container endpoint (SnapStart) or EC2's IMDS.
+  // Ferry's functions do not use SnapStart; a function that enables it must bundle these again.
+  '@smithy/credential-provider-imds',
+  '@aws-sdk/credential-provider-http',
 ] as const;
 
 export interface FerryBundlingOptions {
+  /**
+   * The optional sinks the bundle carries (shared/sinks/bundle-flags.d.ts); the others are left out.
+   * @default all of them
+   */
+  readonly sinks?: { readonly xsoar: boolean; readonly eventbridge: boolean };
   /**
    * Write esbuild's metafile (`index.meta.json`) next to each bundle, for bundle analysis
    * (https://esbuild.github.io/analyze/).
@@ -60,6 +73,14 @@ export const ferryBundling = (options: FerryBundlingOptions = {}): BundlingOptio
   sourceMap: true,
   sourcesContent: false,
   metafile: options.metafile ?? false,
+  ...(options.sinks
+    ? {
+        define: {
+          FERRY_BUNDLE_XSOAR_SINK: String(options.sinks.xsoar),
+          FERRY_BUNDLE_EVENTBRIDGE_SINK: String(options.sinks.eventbridge),
+        },
+      }
+    : {}),
 });
 
 /** Environment every Ferry function gets. */

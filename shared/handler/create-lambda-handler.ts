@@ -46,8 +46,18 @@ export const createLambdaHandler = (connector: Connector) => {
     sinkDefaults: {
       ferryUrl: process.env.FERRY_INGEST_URL,
       // The xsoar sink's delivery ledger lives in the state table (LEDGER# items).
-      ledger: new DynamoDeliveryLedger({ client: dynamo, tableName: stateTable }),
-      eventBridge: new EventBridgeClient({}),
+      ledger:
+        typeof FERRY_BUNDLE_XSOAR_SINK === 'undefined' ||
+        FERRY_BUNDLE_XSOAR_SINK ||
+        typeof FERRY_BUNDLE_EVENTBRIDGE_SINK === 'undefined' ||
+        FERRY_BUNDLE_EVENTBRIDGE_SINK
+          ? new DynamoDeliveryLedger({ client: dynamo, tableName: stateTable })
+          : undefined,
+      // Only where the bundle carries the EventBridge sink (see shared/sinks/bundle-flags.d.ts).
+      eventBridge:
+        typeof FERRY_BUNDLE_EVENTBRIDGE_SINK !== 'undefined' && !FERRY_BUNDLE_EVENTBRIDGE_SINK
+          ? undefined
+          : new EventBridgeClient({}),
     },
   });
 };

@@ -22,6 +22,14 @@ export interface SinkDefaults {
   readonly eventBridge?: EventBridgeClient;
 }
 
+/** A sink type the deployed function was bundled without: its instances' sinks changed after deploy. */
+const notBundled = (document: InstanceDocument) =>
+  new ConfigError(
+    `Instance "${document.id}": this function was deployed without the "${document.sink.type}" sink, because none of its instances used it then. Run "npx cdk deploy" after changing an instance's sink (its permissions change too).`,
+    document.id,
+    'sink.type',
+  );
+
 const days = (value: number | undefined) => (value === undefined ? undefined : value * 86_400);
 
 const requireLedger = (document: InstanceDocument, defaults: SinkDefaults, why: string): DeliveryLedger => {
@@ -62,44 +70,51 @@ export const createSinkFor = async (
       });
     }
     case 'xsoar':
-      return createXsoarSink({
-        url: config.url,
-        mode: config.mode,
-        version: config.version,
-        apiKey: secrets.apiKey,
-        apiKeyId: secrets.apiKeyId,
-        webhookInstance: config.webhookInstance,
-        username: secrets['credentials.username'],
-        password: secrets['credentials.password'],
-        createInvestigation: config.createInvestigation,
-        playbookId: config.playbookId,
-        incidentType: config.incidentType,
-        concurrency: config.concurrency,
-        maxIncidentBytes: config.maxIncidentBytes,
-        allowInsecure: config.allowInsecure,
-        ledger: requireLedger(document, defaults, 'the "xsoar" sink needs the delivery ledger'),
-        ledgerTtlSeconds: days(config.ledgerDays),
-        http: config.timeoutSeconds === undefined ? undefined : { timeoutMs: config.timeoutSeconds * 1000 },
-      });
-    case 'eventbridge': {
-      if (!defaults.eventBridge) {
-        throw new ConfigError(
-          `Instance "${document.id}": the "eventbridge" sink needs an EventBridge client, but this runtime was started without one.`,
-          document.id,
-          'sink',
-        );
+      // Positive tests, so that esbuild, given a flag false, drops the branch and the sink's code with it.
+      if (typeof FERRY_BUNDLE_XSOAR_SINK === 'undefined' || FERRY_BUNDLE_XSOAR_SINK) {
+        return createXsoarSink({
+          url: config.url,
+          mode: config.mode,
+          version: config.version,
+          apiKey: secrets.apiKey,
+          apiKeyId: secrets.apiKeyId,
+          webhookInstance: config.webhookInstance,
+          username: secrets['credentials.username'],
+          password: secrets['credentials.password'],
+          createInvestigation: config.createInvestigation,
+          playbookId: config.playbookId,
+          incidentType: config.incidentType,
+          concurrency: config.concurrency,
+          maxIncidentBytes: config.maxIncidentBytes,
+          allowInsecure: config.allowInsecure,
+          ledger: requireLedger(document, defaults, 'the "xsoar" sink needs the delivery ledger'),
+          ledgerTtlSeconds: days(config.ledgerDays),
+          http: config.timeoutSeconds === undefined ? undefined : { timeoutMs: config.timeoutSeconds * 1000 },
+        });
       }
-      return createEventBridgeSink({
-        client: defaults.eventBridge,
-        eventBusName: config.eventBusName,
-        maxEntryBytes: config.maxEntryBytes,
-        resources: config.resources,
-        concurrency: config.concurrency,
-        ledger: config.ledger
-          ? requireLedger(document, defaults, 'the "eventbridge" sink has "ledger": true')
-          : undefined,
-        ledgerTtlSeconds: days(config.ledgerDays),
-      });
+      throw notBundled(document);
+    case 'eventbridge': {
+      if (typeof FERRY_BUNDLE_EVENTBRIDGE_SINK === 'undefined' || FERRY_BUNDLE_EVENTBRIDGE_SINK) {
+        if (!defaults.eventBridge) {
+          throw new ConfigError(
+            `Instance "${document.id}": the "eventbridge" sink needs an EventBridge client, but this runtime was started without one.`,
+            document.id,
+            'sink',
+          );
+        }
+        return createEventBridgeSink({
+          client: defaults.eventBridge,
+          eventBusName: config.eventBusName,
+          maxEntryBytes: config.maxEntryBytes,
+          resources: config.resources,
+          concurrency: config.concurrency,
+          ledger: config.ledger
+            ? requireLedger(document, defaults, 'the "eventbridge" sink has "ledger": true')
+            : undefined,
+          ledgerTtlSeconds: days(config.ledgerDays),
+        });
+      }
+      throw notBundled(document);
     }
   }
 };
