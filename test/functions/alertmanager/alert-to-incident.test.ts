@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { severityOf } from '../../../functions/alertmanager/alert-to-incident.js';
 import { authHeaders } from '../../../functions/alertmanager/alertmanager-api.js';
 import { alertmanagerParams } from '../../../functions/alertmanager/params.js';
-import { fetchContext } from './context.js';
+import { fetchContext } from '../../helpers/fetch-context.js';
 
 describe("the Alertmanager connector's mapping", () => {
   it.each([

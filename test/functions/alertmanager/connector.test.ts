@@ -16,9 +16,9 @@ import {
   skipWithoutAlertmanager,
   startAlertmanager,
 } from '../../helpers/alertmanager.js';
+import { type ContextOptions, fetchContext } from '../../helpers/fetch-context.js';
 import { silentLogger } from '../../helpers/runtime.js';
 import { closedPortUrl } from '../../helpers/servers.js';
-import { type ContextOptions, fetchContext } from './context.js';
 
 const MINUTE = 60_000;
 let server: AlertmanagerServer;

@@ -10,9 +10,9 @@ import { runConnectorTest } from '../../../shared/handler/run-connector-test.js'
 import { validateIncident } from '../../../shared/incident.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import { type DovecotServer, skipWithoutDovecot, startDovecot } from '../../helpers/dovecot.js';
+import { type ContextOptions, fetchContext } from '../../helpers/fetch-context.js';
 import { silentLogger } from '../../helpers/runtime.js';
 import { freePort } from '../../helpers/servers.js';
-import { type ContextOptions, fetchContext } from './context.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
