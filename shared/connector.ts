@@ -71,6 +71,15 @@ interface ConnectorBase<P> {
  */
 export interface CursorConnector<P = Record<string, unknown>> extends ConnectorBase<P> {
   readonly style: 'cursor';
+  /**
+   * `true` when a fetch only reads the source from `ctx.lastRun`: while draining, the runner then
+   * fetches the next page while the last one is pushed and committed, and drops that page unpushed if
+   * the push or the commit fails. Leave it unset for a source that a fetch changes (a queue that
+   * consumes what it hands out; IMAP flagging messages \Seen): a dropped page would be lost or marked.
+   * Time-window connectors are always prefetched.
+   * @default false
+   */
+  readonly prefetch?: boolean;
   fetchIncidents(ctx: ConnectorContext<P>): Promise<FetchResult>;
 }
 

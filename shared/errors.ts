@@ -22,6 +22,8 @@ export const ErrorCodes = {
   SINK_FAILED: 'SINK_FAILED',
   SINK_REJECTED: 'SINK_REJECTED',
   DEADLINE: 'DEADLINE',
+  /** A prefetched page the runner dropped: never surfaced, only the reason its fetch was aborted. */
+  PREFETCH_DROPPED: 'PREFETCH_DROPPED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -115,9 +115,32 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   const doFetch = options.fetch ?? fetch;
 
   const attempt = async <T>(request: HttpRequest, url: string): Promise<HttpResponse<T>> => {
+    // One controller aborted by the timeout or the caller's signal: `AbortSignal.any` and
+    // `AbortSignal.timeout` cost a tracked signal and a timer each per request, visible when draining.
+    const controller = new AbortController();
+    const timeout = { aborted: false };
+    const timer = setTimeout(() => {
+      timeout.aborted = true;
+      controller.abort(new DOMException('The request timed out.', 'TimeoutError'));
+    }, request.timeoutMs ?? timeoutMs);
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await attemptWith<T>(request, url, controller.signal, timeout);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const attemptWith = async <T>(
+    request: HttpRequest,
+    url: string,
+    signal: AbortSignal,
+    timeout: { readonly aborted: boolean },
+  ): Promise<HttpResponse<T>> => {
     const method = request.method ?? 'GET';
-    const timeout = AbortSignal.timeout(request.timeoutMs ?? timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...options.headers,

@@ -24,8 +24,9 @@ export const runnerOverheadSizes = (quick: boolean): RunnerOverheadSizes =>
 const HOUR = 3_600_000;
 
 /**
- * The state store with a stopwatch: how long the runner waited on DynamoDB (lease, commits, history),
- * the part of its time the bare loop has no counterpart for.
+ * The state store with a stopwatch: how long the runner's calls to DynamoDB took (lease, commits,
+ * history), the work the bare loop has no counterpart for. While draining, a commit overlaps the next
+ * page's fetch, so this is time spent alongside the run, not all of it added to it.
  */
 const timedStore = (store: StateStore) => {
   let waitedMs = 0;
@@ -117,8 +118,6 @@ export const runnerOverhead = async (
   const ratios = ferry.map(({ ms }, index) => ms / bare[index]!.ms);
   const cpuRatios = ferry.map(({ cpuMs }, index) => cpuMs / bare[index]!.cpuMs);
   const storePerIncident = ({ storeMs }: { storeMs: number }) => (storeMs * 1000) / sizes.incidents;
-  // What the ratio would be if the runner never waited on DynamoDB (commits overlapped with fetching).
-  const ratiosWithoutStore = ferry.map(({ ms, storeMs }, index) => (ms - storeMs) / bare[index]!.ms);
   return {
     id: 'runner-overhead',
     title: 'Runner overhead',
@@ -135,11 +134,10 @@ export const runnerOverhead = async (
       measurement('Bare loop: CPU of the measured process', 'µs/incident', bare.map(cpuPerIncident)),
       measurement('Runner CPU / bare-loop CPU, per pair', '×', cpuRatios),
       measurement(
-        'Runner: waiting on the state store (DynamoDB Local)',
+        'Runner: time in state-store calls (DynamoDB Local; commits overlap the next fetch)',
         'µs/incident',
         ferry.map(storePerIncident),
       ),
-      measurement('Runner time less that wait / bare-loop time, per pair', '×', ratiosWithoutStore),
     ],
     ratio: measurement('Runner time / bare-loop time, per pair', '×', ratios),
     checks: [check('runner time / bare-loop time', '≤ 1.3', ratios, '×', 1.3)],

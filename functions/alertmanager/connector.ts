@@ -43,6 +43,8 @@ export const createAlertmanagerConnector = (options: AlertmanagerConnectorOption
     name: 'alertmanager',
     style: 'cursor',
     params: alertmanagerParams,
+    // A fetch only lists the alerts that fire now.
+    prefetch: true,
 
     async fetchIncidents(ctx) {
       const nowMs = ctx.now.getTime();

@@ -177,6 +177,7 @@ export const imap = defineConnector<ImapParams, never, CursorConnector<ImapParam
   style: 'cursor',
   params: imapParams,
   secrets: ['username', 'password'],
+  // No prefetch: a fetch flags the last page's messages \Seen, which must wait for that page's push.
 
   fetchIncidents: (ctx) =>
     withMailbox(ctx, { readOnly: !ctx.params.markAsSeen }, (client, mailbox) =>

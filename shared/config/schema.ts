@@ -85,6 +85,8 @@ export const ferrySinkSchema = z
     token: secretRefSchema.optional(),
     /** @default 100 */
     batchSize: z.number().int().min(1).max(1000).optional(),
+    /** Requests in flight. @default 4 */
+    concurrency: z.number().int().min(1).max(32).optional(),
     /** @default 393216 (384 KiB, the reference endpoint's limit) */
     maxIncidentBytes: maxIncidentBytesSchema.optional(),
     /** Allow plain http:// to a host that is not loopback. @default false */

@@ -137,7 +137,14 @@ export const windowFetch = async <P, E>(
     minimumLimit = last.timeMs <= pageStart ? limit * 2 : 0;
     readUpTo = Math.max(readUpTo, last.timeMs);
     pageStart = Math.max(pageStart, last.timeMs);
-    if (kept.length >= ctx.maxFetch || pages >= MAX_PAGES_PER_FETCH) {
+    // A page cut by the source's largest page that already holds half a fetch: the rest waits for the
+    // next fetch (at once, when draining) rather than costing a request for the few ids still wanted.
+    const cappedBySource = limit >= connector.maxPageSize && wanted > limit;
+    if (
+      kept.length >= ctx.maxFetch ||
+      pages >= MAX_PAGES_PER_FETCH ||
+      (cappedBySource && kept.length >= ctx.maxFetch / 2)
+    ) {
       hasMore = true;
       break;
     }

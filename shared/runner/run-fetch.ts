@@ -79,6 +79,29 @@ export const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; 
 
 const lastMessage = (messages: HealthMessage[]) => messages.at(-1);
 
+/** A fetch under way: started at `startedAt`, its health messages collected in `messages`. */
+interface PendingFetch {
+  readonly startedAt: number;
+  readonly messages: HealthMessage[];
+  readonly result: Promise<FetchResult>;
+  /** Aborts the fetch; its page is dropped. */
+  cancel(): void;
+}
+
+const prefetchDropped = () =>
+  new FerryError(
+    ErrorCodes.PREFETCH_DROPPED,
+    'This prefetched page was dropped: the page before it was not pushed and committed, or no time was left to push it.',
+  );
+
+/**
+ * Whether the drain loop may fetch the next page while the last one is pushed and committed. A
+ * time-window fetch is a query, always safe to drop; an own-cursor connector says so with
+ * `prefetch: true` (a source that consumes or marks what it hands out must not lose a dropped page).
+ */
+const mayPrefetch = (connector: Connector): boolean =>
+  connector.style === 'window' || connector.prefetch === true;
+
 /**
  * Runs one invocation for one instance: the numbered path of DESIGN.md. Never throws for a failed
  * fetch: the failure is in the outcome, the history and the health; it throws only when the store
@@ -180,80 +203,106 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     const { settings, params } = resolveParams(document, connector, new Date(startedAt));
     const secrets = await input.secrets();
     const context = createIntegrationContext(deps.store, document.id);
-    let lastIterationMs = 0;
-    for (;;) {
-      const iterationStart = clock();
-      // 2–3. window and fetch
+    // 2–3. window and fetch, from the given last run.
+    const startFetch = (lastRun: LastRun): PendingFetch => {
+      const startedAt = clock();
+      const own = new AbortController();
       const { ctx, messages } = createFetchContext({
         instanceId: document.id,
         params,
         secrets,
         settings,
-        lastRun: state.lastRun,
-        now: new Date(iterationStart),
+        lastRun,
+        now: new Date(startedAt),
         logger,
         context,
-        signal: abort.signal,
+        signal: AbortSignal.any([abort.signal, own.signal]),
       });
-      const result = await fetchOnce(connector, ctx);
-      message = lastMessage(messages) ?? message;
-      outcome.fetches++;
-      outcome.pages += result.pages ?? 1;
-      // 4–5. validate, dedupe
-      const { keyed, repeated } = validateAndKey(result.incidents);
-      outcome.pulled += result.incidents.length + (result.dropped ?? 0);
-      outcome.dropped += repeated + (result.dropped ?? 0);
-      if (input.mode === 'debug') {
-        outcome.incidents = keyed.map((item) => item.incident);
-        outcome.nextRun = result.nextRun;
+      const result = fetchOnce(connector, ctx);
+      // Awaited when used; a prefetch that is dropped must not become an unhandled rejection.
+      result.catch(() => undefined);
+      return { startedAt, messages, result, cancel: () => own.abort(prefetchDropped()) };
+    };
+    const prefetch = mayPrefetch(connector);
+    const timeToDrain = (lastIterationMs: number) =>
+      input.deadline - COMMIT_RESERVE_MS - clock() > Math.max(2 * lastIterationMs, 1_000);
+    let lastIterationMs = 0;
+    // The next page, fetched while this one is pushed and committed (see mayPrefetch).
+    let next: PendingFetch | undefined;
+    try {
+      for (;;) {
+        const pending = next ?? startFetch(state.lastRun);
+        next = undefined;
+        const result = await pending.result;
+        message = lastMessage(pending.messages) ?? message;
+        outcome.fetches++;
+        outcome.pages += result.pages ?? 1;
+        // 4–5. validate, dedupe
+        const { keyed, repeated } = validateAndKey(result.incidents);
+        outcome.pulled += result.incidents.length + (result.dropped ?? 0);
+        outcome.dropped += repeated + (result.dropped ?? 0);
+        if (input.mode === 'debug') {
+          outcome.incidents = keyed.map((item) => item.incident);
+          outcome.nextRun = result.nextRun;
+          outcome.lastRunAfter = summarizeLastRun(result.nextRun);
+          break;
+        }
+        // The next page starts from this page's cursor now; it is pushed only after this page's commit
+        // succeeded, and dropped unpushed if this push or commit fails.
+        if (prefetch && result.hasMore === true && timeToDrain(lastIterationMs))
+          next = startFetch(result.nextRun);
+        // 6. push
+        if (keyed.length > 0) {
+          const pushed = await deps.sink.push(
+            { instance: document.id, connector: connector.name, runId, incidents: keyed },
+            { signal: abort.signal, deadline: input.deadline - COMMIT_RESERVE_MS },
+          );
+          if (pushed.ids) sinkIds.push(...pushed.ids.slice(0, MAX_SOURCE_IDS - sinkIds.length));
+          if (pushed.notice) sinkNotices.push(pushed.notice);
+        }
+        outcome.pushed += keyed.length;
+        for (const { incident } of keyed) if (incident.dbotMirrorId) sourceIds.push(incident.dbotMirrorId);
+        // 9 (decided first, so the commit can release the lease with the last page).
+        lastIterationMs = clock() - pending.startedAt;
+        const drainMore = result.hasMore === true && timeToDrain(lastIterationMs);
+        if (!drainMore) {
+          next?.cancel();
+          next = undefined;
+        }
+        // 7. commit
+        state = {
+          lastRun: result.nextRun,
+          version: await deps.store
+            .commit(document.id, {
+              leaseId: runId,
+              expectedVersion: state.version,
+              lastRun: result.nextRun,
+              now: clock(),
+              release: !drainMore,
+              pushed: keyed.length,
+              forgetHours,
+              message,
+            })
+            // A throttled or unreachable store is the store's failure, not an unexpected one.
+            .catch((error: unknown) => {
+              throw isFerryError(error) ? error : new StateUnavailableError(document.id, error);
+            }),
+        };
+        forgetHours = [];
+        committedPages++;
         outcome.lastRunAfter = summarizeLastRun(result.nextRun);
-        break;
+        if (result.notice) outcome.message = result.notice;
+        if (result.evictedSeenIds)
+          outcome.evictedSeenIds = (outcome.evictedSeenIds ?? 0) + result.evictedSeenIds;
+        if (!drainMore) {
+          if (result.hasMore)
+            outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';
+          break;
+        }
       }
-      // 6. push
-      if (keyed.length > 0) {
-        const pushed = await deps.sink.push(
-          { instance: document.id, connector: connector.name, runId, incidents: keyed },
-          { signal: abort.signal, deadline: input.deadline - COMMIT_RESERVE_MS },
-        );
-        if (pushed.ids) sinkIds.push(...pushed.ids.slice(0, MAX_SOURCE_IDS - sinkIds.length));
-        if (pushed.notice) sinkNotices.push(pushed.notice);
-      }
-      outcome.pushed += keyed.length;
-      for (const { incident } of keyed) if (incident.dbotMirrorId) sourceIds.push(incident.dbotMirrorId);
-      // 9 (decided first, so the commit can release the lease with the last page).
-      lastIterationMs = clock() - iterationStart;
-      const timeLeft = input.deadline - COMMIT_RESERVE_MS - clock();
-      const drainMore = result.hasMore === true && timeLeft > Math.max(2 * lastIterationMs, 1_000);
-      // 7. commit
-      state = {
-        lastRun: result.nextRun,
-        version: await deps.store
-          .commit(document.id, {
-            leaseId: runId,
-            expectedVersion: state.version,
-            lastRun: result.nextRun,
-            now: clock(),
-            release: !drainMore,
-            pushed: keyed.length,
-            forgetHours,
-            message,
-          })
-          // A throttled or unreachable store is the store's failure, not an unexpected one.
-          .catch((error: unknown) => {
-            throw isFerryError(error) ? error : new StateUnavailableError(document.id, error);
-          }),
-      };
-      forgetHours = [];
-      committedPages++;
-      outcome.lastRunAfter = summarizeLastRun(result.nextRun);
-      if (result.notice) outcome.message = result.notice;
-      if (result.evictedSeenIds)
-        outcome.evictedSeenIds = (outcome.evictedSeenIds ?? 0) + result.evictedSeenIds;
-      if (!drainMore) {
-        if (result.hasMore)
-          outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';
-        break;
-      }
+    } finally {
+      // Left early (a failed validation, push or commit): the prefetched page is never pushed.
+      next?.cancel();
     }
     if (message) outcome.message = `${message.isError ? 'Error: ' : ''}${message.text}`;
     return await finish(RunStatus.ok);

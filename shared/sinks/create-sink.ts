@@ -65,6 +65,7 @@ export const createSinkFor = async (
         url,
         token: secrets.token,
         batchSize: config.batchSize,
+        concurrency: config.concurrency,
         maxIncidentBytes: config.maxIncidentBytes,
         allowInsecure: config.allowInsecure,
       });

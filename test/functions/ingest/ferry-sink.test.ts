@@ -30,13 +30,36 @@ afterAll(async () => {
   await table?.stop();
 });
 
-const sink = (options: { token?: string; batchSize?: number } = {}) =>
+const sink = (
+  options: { token?: string; batchSize?: number; concurrency?: number; fetch?: typeof fetch } = {},
+) =>
   createFerrySink({
     url: server.url,
     token: options.token ?? token,
     batchSize: options.batchSize,
-    http: { retries: 0 },
+    concurrency: options.concurrency,
+    http: { retries: 0, ...(options.fetch ? { fetch: options.fetch } : {}) },
   });
+
+/** `fetch` that holds each request `delayMs` (or fails it at once) and counts how many were in flight at most. */
+const aSlowFetch = (delayMs: number, failOn?: (body: string) => boolean) => {
+  let inFlight = 0;
+  const seen = { maxInFlight: 0, requests: 0 };
+  const slowFetch: typeof fetch = async (input, init) => {
+    seen.requests++;
+    inFlight++;
+    seen.maxInFlight = Math.max(seen.maxInFlight, inFlight);
+    try {
+      // A failing request answers at once, while the others are still in flight.
+      if (failOn?.(String(init?.body))) return new Response('unavailable', { status: 503 });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return await fetch(input, init);
+    } finally {
+      inFlight--;
+    }
+  };
+  return { slowFetch, seen };
+};
 
 const batch = (instance: string, incidents: Incident[], runId = 'run-1'): IncidentBatch => ({
   instance,
@@ -105,7 +128,43 @@ describe('the ferry sink against the reference endpoint', () => {
       duplicates: 0,
     });
     const { incidents: stored } = await listAll(instance, 1000);
+    expect(stored.map((item) => item.key).sort()).toEqual(incidents.map(incidentKey).sort());
+  });
+
+  it('sends up to `concurrency` requests at once (4 by default)', async () => {
+    const instance = anInstance();
+    const incidents = Array.from({ length: 100 }, (_, i) => anIncident(`id-${i}`));
+    const { slowFetch, seen } = aSlowFetch(30);
+
+    const pushed = await sink({ batchSize: 10, fetch: slowFetch }).push(batch(instance, incidents));
+
+    expect(pushed).toEqual({ accepted: 100, duplicates: 0 });
+    expect(seen).toEqual({ requests: 10, maxInFlight: 4 });
+    expect((await listAll(instance, 1000)).incidents).toHaveLength(100);
+  });
+
+  it('keeps the arrival order of the incidents with concurrency 1', async () => {
+    const instance = anInstance();
+    const incidents = Array.from({ length: 25 }, (_, i) => anIncident(`id-${i}`));
+    const { slowFetch, seen } = aSlowFetch(5);
+
+    await sink({ batchSize: 10, concurrency: 1, fetch: slowFetch }).push(batch(instance, incidents));
+
+    expect(seen.maxInFlight).toBe(1);
+    const { incidents: stored } = await listAll(instance, 1000);
     expect(stored.map((item) => item.key)).toEqual(incidents.map(incidentKey));
+  });
+
+  it('starts no new request once one failed, and fails the push as retryable', async () => {
+    const instance = anInstance();
+    const incidents = Array.from({ length: 100 }, (_, i) => anIncident(`id-${i}`));
+    const { slowFetch, seen } = aSlowFetch(20, (body) => body.includes('"id-0"'));
+
+    const push = sink({ batchSize: 10, fetch: slowFetch }).push(batch(instance, incidents));
+
+    await expect(push).rejects.toMatchObject({ code: 'SINK_FAILED', details: { retryable: true } });
+    // The first four went together; the failure stopped the other six.
+    expect(seen.requests).toBe(4);
   });
 
   it('pages oldest first across several batches with the cursor', async () => {
