@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleDir, bundleFunctions } from '../bundle.js';
+import { bundle, bundleDir, bundleFunctions, type FunctionBundle } from '../bundle.js';
+import { projectRoot } from '../paths.js';
 import {
   type BenchOptions,
   type BenchResult,
@@ -34,6 +36,26 @@ const handlerEnvironment = {
   LOG_LEVEL: 'SILENT',
 };
 
+/** What no connector can import less than, measured beside them (`bench/cold-start-floors/`). */
+const floorDescriptions: Record<string, string> = {
+  https: '`node:https` and `node:crypto` only (what any HTTPS client loads)',
+  'sdk-clients': "the AWS SDK's DynamoDB and SSM clients only, built as a handler builds them",
+};
+
+/** The floors' entries bundled like the functions, into `dir/floor-<name>/index.mjs`. */
+const bundleFloors = async (dir: string): Promise<FunctionBundle[]> => {
+  const floors: FunctionBundle[] = [];
+  for (const name of Object.keys(floorDescriptions)) {
+    const file = join(dir, `floor-${name}`, 'index.mjs');
+    floors.push({
+      name,
+      file,
+      ...(await bundle(join(projectRoot, 'bench', 'cold-start-floors', `${name}.ts`), file)),
+    });
+  }
+  return floors;
+};
+
 /** Wall-clock ms of one fresh `node` process running `args`, start to exit. */
 const runNode = (args: string[]): number => {
   const start = process.hrtime.bigint();
@@ -58,7 +80,7 @@ export const coldStart = async (
   const started = Date.now();
   const dir = await bundleDir();
   try {
-    const bundles = await bundleFunctions(dir);
+    const bundles = [...(await bundleFunctions(dir)), ...(await bundleFloors(dir))];
     for (const { name, bytes } of bundles) options.log(`bundled ${name}: ${(bytes / KIB).toFixed(0)} KiB`);
     const baseline: number[] = [];
     const imports = new Map<string, number[]>(bundles.map(({ name }) => [name, []]));
@@ -78,8 +100,13 @@ export const coldStart = async (
     for (const { name, bytes, parts } of bundles) {
       const times = imports.get(name)!;
       const ratios = times.map((ms, index) => ms / baseline[index]!);
-      const connector = name !== 'ingest';
-      const label = connector ? `${name} (connector)` : `${name} (ingestion endpoint, for reference)`;
+      const floor = floorDescriptions[name];
+      const connector = name !== 'ingest' && floor === undefined;
+      const label = floor
+        ? `floor: ${floor}`
+        : connector
+          ? `${name} (connector)`
+          : `${name} (ingestion endpoint, for reference)`;
       measurements.push(measurement(`${label}: bundle`, 'KiB', [bytes / KIB]));
       measurements.push(measurement(`${label}: fresh process importing it`, 'ms', times));
       measurements.push(measurement(`${label}: import / baseline`, '×', ratios));
@@ -87,7 +114,7 @@ export const coldStart = async (
         .slice(0, 6)
         .map((part) => `${part.name} ${(part.bytes / KIB).toFixed(0)}`)
         .join(', ');
-      notes.push(`${name}: the largest parts of the bundle, in KiB: ${largest}.`);
+      if (!floor) notes.push(`${name}: the largest parts of the bundle, in KiB: ${largest}.`);
       if (connector) {
         checks.push(check(`${name} bundle size`, '≤ 500 KiB', [bytes / KIB], 'KiB', 500));
         checks.push(check(`${name} import / \`node -e 0\``, '≤ 1.5×', ratios, '×', 1.5));
@@ -102,7 +129,8 @@ export const coldStart = async (
         'modules only a shared-config profile loads left out); then, alternating, ' +
         `${sizes.runs} fresh \`node --input-type=module -e "await import(bundle)"\` processes per bundle and ` +
         `${sizes.runs} fresh \`node -e 0\`, timed start to exit. The handler module builds its clients and ` +
-        'logger at import, as in Lambda (no request is made).',
+        'logger at import, as in Lambda (no request is made). Two floors are bundled and timed the same way ' +
+        '(`bench/cold-start-floors/`): the built-ins any HTTPS client loads, and the AWS SDK clients alone.',
       measurements,
       checks,
       notes,

@@ -134,6 +134,32 @@ const resume = (target: ConformanceTarget, lookBackMinutes: number) =>
     expect(history.map((record) => record.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 
+/**
+ * A connector the runner prefetches (every time-window connector; an own-cursor one with `prefetch:
+ * true`) must only read: a prefetched page can be dropped, so fetching it must change nothing. The same
+ * last run fetched twice (debug fetches: nothing pushed, nothing committed) gives the same incidents,
+ * and a live fetch after them still pushes every event once.
+ */
+const prefetch = (target: ConformanceTarget) =>
+  withSource(target, async (source) => {
+    const grid = timeGrid(target);
+    const added = await source.add([grid.ago(20 * MINUTE), grid.ago(10 * MINUTE), grid.ago(5 * MINUTE)]);
+    const instance = kitInstance(target.connector, source, new MemoryStateStore(), { first_fetch: '1 hour' });
+    const ids = (outcome: RunOutcome) =>
+      sorted((outcome.incidents ?? []).map((i) => i.dbotMirrorId ?? i.name));
+
+    const first = await instance.fetch('debug');
+    const second = await instance.fetch('debug');
+    const live = await instance.fetch();
+
+    expectOk(first, 'the first debug fetch');
+    expect(ids(second), 'the same last run fetched again: the same incidents').toEqual(ids(first));
+    expectOk(live, 'the live fetch after them');
+    expect(sorted(instance.sink.pushedIds()), 'every event, once, after two fetches dropped').toEqual(
+      sorted(added),
+    );
+  });
+
 /** Nothing at the source: a successful fetch that pushes nothing, twice. */
 const empty = (target: ConformanceTarget) =>
   withSource(target, async (source) => {
@@ -261,4 +287,5 @@ export const conformanceChecks: Record<
   credentials,
   rateLimit,
   badParams,
+  prefetch,
 };

@@ -57,6 +57,7 @@ export const ConformanceChecks = {
   credentials: 'the Test button passes, and fails with a clear message on a wrong credential',
   rateLimit: 'a 429 is retried after the advertised delay',
   badParams: 'bad parameters give a clear error naming the field',
+  prefetch: 'a prefetched fetch only reads: the same last run fetched twice gives the same incidents',
 } as const;
 
 export type ConformanceCheck = keyof typeof ConformanceChecks;

@@ -36,8 +36,11 @@ export interface KitInstance {
   readonly document: InstanceDocument;
   readonly sink: CountingSink;
   readonly store: StateStore;
-  /** One scheduled invocation through the real runner: fetch, push, commit, drain while `hasMore`. */
-  fetch(): Promise<RunOutcome>;
+  /**
+   * One scheduled invocation through the real runner: fetch, push, commit, drain while `hasMore`; or,
+   * in `debug` mode, one fetch whose incidents are returned, nothing pushed or committed.
+   */
+  fetch(mode?: 'live' | 'debug'): Promise<RunOutcome>;
   /** One invocation with other secret values (a wrong credential). */
   fetchWith(secrets: Readonly<Record<string, string>>): Promise<RunOutcome>;
   /** The Test button. */
@@ -53,17 +56,17 @@ export const kitInstance = (
 ): KitInstance => {
   const document = kitDocument(connector, source, params);
   const sink = createCountingSink();
-  const fetchWith = (secrets: Readonly<Record<string, string>>) =>
+  const fetchWith = (secrets: Readonly<Record<string, string>>, mode: 'live' | 'debug' = 'live') =>
     runFetch(
-      { document, connector, secrets: async () => ({ ...secrets }), deadline: Date.now() + 25_000 },
+      { document, connector, secrets: async () => ({ ...secrets }), deadline: Date.now() + 25_000, mode },
       { store, sink, logger: silent },
     );
   return {
     document,
     sink,
     store,
-    fetch: () => fetchWith(source.secrets),
-    fetchWith,
+    fetch: (mode) => fetchWith(source.secrets, mode),
+    fetchWith: (secrets) => fetchWith(secrets),
     test: (secrets = source.secrets) =>
       runConnectorTest({
         document,

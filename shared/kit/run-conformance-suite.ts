@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { mayPrefetch } from '../runner/run-fetch.js';
 import { conformanceChecks } from './conformance-checks.js';
 import { type ConformanceCheck, ConformanceChecks, type ConformanceTarget } from './conformance-target.js';
 import { kitDynamoStore, stopKitDynamo } from './kit-dynamo.js';
@@ -35,7 +36,11 @@ export const runConformanceSuite = (target: ConformanceTarget): void => {
     if (target.skip?.resume === undefined) beforeAll(() => kitDynamoStore().then(() => undefined), 90_000);
     for (const check of Object.keys(ConformanceChecks) as ConformanceCheck[]) {
       const title = ConformanceChecks[check];
-      const reason = target.skip?.[check];
+      const reason =
+        target.skip?.[check] ??
+        (check === 'prefetch' && !mayPrefetch(target.connector)
+          ? 'the connector does not declare prefetch, so the runner never drops one of its fetches'
+          : undefined);
       if (reason !== undefined) {
         it.skip(`${title} (does not apply: ${reason})`, () => undefined);
       } else if (check === 'resume') {

@@ -99,7 +99,7 @@ const prefetchDropped = () =>
  * time-window fetch is a query, always safe to drop; an own-cursor connector says so with
  * `prefetch: true` (a source that consumes or marks what it hands out must not lose a dropped page).
  */
-const mayPrefetch = (connector: Connector): boolean =>
+export const mayPrefetch = (connector: Connector): boolean =>
   connector.style === 'window' || connector.prefetch === true;
 
 /**

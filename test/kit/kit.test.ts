@@ -118,7 +118,29 @@ const acceptsAnything: WindowConnector<Params, DemoAlert> = {
   params: z.object({ url: z.string() }).passthrough() as unknown as z.ZodType<Params>,
 };
 
+/** Claims `prefetch` but reads like a queue: what one fetch returned, no later fetch returns again. */
+const consumesWhatItFetches = (): CursorConnector<Params> => {
+  const handedOut = new Set<string>();
+  return {
+    ...forgetsItsCursor,
+    name: 'queue-like',
+    prefetch: true,
+    async fetchIncidents(ctx) {
+      const { events } = await base.fetchWindow(ctx, { start: ctx.firstFetch, end: ctx.now, limit: 1000 });
+      const fresh = events.filter((event) => !handedOut.has(event.id));
+      for (const event of fresh) handedOut.add(event.id);
+      return { incidents: fresh.map((event) => base.toIncident(event, ctx)), nextRun: {} };
+    },
+  };
+};
+
 describe('the conformance kit catches', () => {
+  it('a connector that declares prefetch although a fetch consumes what it returns', async () => {
+    await expect(conformanceChecks.prefetch(targetFor(consumesWhatItFetches()), 0)).rejects.toThrow(
+      'the same last run fetched again: the same incidents',
+    );
+  });
+
   it('a connector that ignores first_fetch', async () => {
     const target = targetFor(ignoresFirstFetch);
 
