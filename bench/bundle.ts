@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { projectRoot } from './paths.js';
 
 /**
@@ -58,9 +58,14 @@ export const bundleDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'ferry-be
  * dependency (the AWS SDK included, but for the modules the CDK leaves out) inside the one file, ESM
  * builds of dependencies preferred (`mainFields`, as the CDK bundling does: they tree-shake).
  */
-export const bundle = async (entry: string, outfile: string): Promise<BundleOutput> => {
+export const bundle = async (
+  entry: string,
+  outfile: string,
+  options: { readonly plugins?: Plugin[] } = {},
+): Promise<BundleOutput> => {
   const { banner, external } = await cdkBundling();
   const result = await build({
+    plugins: options.plugins ?? [],
     entryPoints: [entry],
     outfile,
     bundle: true,

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
 import { bundle, bundleDir, bundleFunctions, type FunctionBundle } from '../bundle.js';
 import { projectRoot } from '../paths.js';
 import {
@@ -36,24 +37,51 @@ const handlerEnvironment = {
   LOG_LEVEL: 'SILENT',
 };
 
-/** What no connector can import less than, measured beside them (`bench/cold-start-floors/`). */
-const floorDescriptions: Record<string, string> = {
-  https: '`node:https` and `node:crypto` only (what any HTTPS client loads)',
-  'sdk-clients': "the AWS SDK's DynamoDB and SSM clients only, built as a handler builds them",
+const floorsDir = join(projectRoot, 'bench', 'cold-start-floors');
+
+/** Every `@aws-sdk/*` import resolved to inert stand-ins (`bench/cold-start-floors/aws-sdk-stub.ts`). */
+const withoutAwsSdk: Plugin = {
+  name: 'without-aws-sdk',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\// }, () => ({ path: join(floorsDir, 'aws-sdk-stub.ts') }));
+  },
 };
 
-/** The floors' entries bundled like the functions, into `dir/floor-<name>/index.mjs`. */
+interface Floor {
+  readonly description: string;
+  readonly entry: string;
+  readonly plugins?: Plugin[];
+}
+
+/**
+ * What bounds the ratio from below, measured beside the functions: the built-ins any HTTPS client
+ * loads; the AWS SDK clients alone; and helloworld's handler with the SDK replaced by inert stand-ins
+ * (what a zero-cost AWS client would leave: Ferry's code, zod, Powertools, middy).
+ */
+const floors: Record<string, Floor> = {
+  https: {
+    description: '`node:https` and `node:crypto` only (what any HTTPS client loads)',
+    entry: join(floorsDir, 'https.ts'),
+  },
+  'sdk-clients': {
+    description: "the AWS SDK's DynamoDB and SSM clients only, built as a handler builds them",
+    entry: join(floorsDir, 'sdk-clients.ts'),
+  },
+  'helloworld-without-sdk': {
+    description: "helloworld's handler with the AWS SDK replaced by inert stand-ins",
+    entry: join(projectRoot, 'functions', 'helloworld', 'handler.ts'),
+    plugins: [withoutAwsSdk],
+  },
+};
+
+/** The floors bundled like the functions, into `dir/floor-<name>/index.mjs`. */
 const bundleFloors = async (dir: string): Promise<FunctionBundle[]> => {
-  const floors: FunctionBundle[] = [];
-  for (const name of Object.keys(floorDescriptions)) {
+  const bundles: FunctionBundle[] = [];
+  for (const [name, { entry, plugins }] of Object.entries(floors)) {
     const file = join(dir, `floor-${name}`, 'index.mjs');
-    floors.push({
-      name,
-      file,
-      ...(await bundle(join(projectRoot, 'bench', 'cold-start-floors', `${name}.ts`), file)),
-    });
+    bundles.push({ name, file, ...(await bundle(entry, file, { plugins })) });
   }
-  return floors;
+  return bundles;
 };
 
 /** Wall-clock ms of one fresh `node` process running `args`, start to exit. */
@@ -100,7 +128,7 @@ export const coldStart = async (
     for (const { name, bytes, parts } of bundles) {
       const times = imports.get(name)!;
       const ratios = times.map((ms, index) => ms / baseline[index]!);
-      const floor = floorDescriptions[name];
+      const floor = floors[name]?.description;
       const connector = name !== 'ingest' && floor === undefined;
       const label = floor
         ? `floor: ${floor}`
@@ -129,8 +157,9 @@ export const coldStart = async (
         'modules only a shared-config profile loads left out); then, alternating, ' +
         `${sizes.runs} fresh \`node --input-type=module -e "await import(bundle)"\` processes per bundle and ` +
         `${sizes.runs} fresh \`node -e 0\`, timed start to exit. The handler module builds its clients and ` +
-        'logger at import, as in Lambda (no request is made). Two floors are bundled and timed the same way ' +
-        '(`bench/cold-start-floors/`): the built-ins any HTTPS client loads, and the AWS SDK clients alone.',
+        'logger at import, as in Lambda (no request is made). Three floors are bundled and timed the same way ' +
+        '(`bench/cold-start-floors/`): the built-ins any HTTPS client loads, the AWS SDK clients alone, and ' +
+        "helloworld's handler with every `@aws-sdk/*` module replaced by inert stand-ins.",
       measurements,
       checks,
       notes,
