@@ -135,6 +135,14 @@ describe('the benchmarks, at tiny sizes', () => {
 
       expectResult(result, 'cold-start');
       expect(result.measurements.some((item) => item.name.startsWith('helloworld'))).toBe(true);
+      // The floors are measured beside the functions; without the SDK, helloworld is less than half.
+      const kib = (prefix: string) =>
+        result.measurements.find((item) => item.name.startsWith(prefix) && item.unit === 'KiB')!.summary
+          .median;
+      expect(kib("floor: helloworld's handler with the AWS SDK")).toBeLessThan(
+        kib('helloworld (connector)') / 2,
+      );
+      expect(kib("floor: the AWS SDK's DynamoDB and SSM clients")).toBeGreaterThan(100);
     },
     SLOW,
   );
