@@ -4,14 +4,10 @@
 import 'node:https';
 import 'node:crypto';
 
-class Inert {
-  static from(): Inert {
-    return new Inert();
-  }
-}
+class Inert {}
 
 export const DynamoDBClient = Inert;
-export const DynamoDBDocumentClient = Inert;
+export const DynamoDBDocumentClient = { from: (): Inert => new Inert() };
 export const SSMClient = Inert;
 export const EventBridgeClient = Inert;
 export const BatchGetCommand = Inert;
