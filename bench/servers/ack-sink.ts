@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { text as readBody } from 'node:stream/consumers';
+import { listen } from '../../shared/listen.js';
 
 /** What the sink received so far. */
 export interface AckSinkStats {
@@ -17,14 +18,6 @@ export interface AckSink {
   reset(options?: { trackIds?: boolean }): void;
   close(): Promise<void>;
 }
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 
 /**
  * Starts the ack-and-count sink on 127.0.0.1: `POST /incidents` answers `{accepted, new, duplicates}`
@@ -53,23 +46,15 @@ export const startAckSink = async (): Promise<AckSink> => {
   });
   // Keep-alive sockets stay open between the runner's requests, as they would to a real endpoint.
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stats: () => ({ requests, incidents, distinct: ids?.size ?? 0 }),
     reset(options = {}) {
       requests = 0;
       incidents = 0;
       ids = options.trackIds ? new Set() : undefined;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 };

@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { type ListeningServer, listen } from '../../shared/listen.js';
 import type { Logger } from '../../shared/logger.js';
 import { createIngestApp, type TokenSource } from './app.js';
 import type { IncidentStore } from './incident-store.js';
@@ -16,14 +17,8 @@ export interface StartIngestServerOptions {
   readonly logger?: Logger;
 }
 
-/** A running local ingestion endpoint. */
-export interface IngestServer {
-  /** `http://<host>:<port>` — the ferry sink's `url`. */
-  readonly url: string;
-  readonly port: number;
-  /** Stops listening and drops open keep-alive connections. */
-  close(): Promise<void>;
-}
+/** A running local ingestion endpoint; its `url` is the ferry sink's `url`. */
+export type IngestServer = ListeningServer;
 
 /**
  * Serves the ingestion app (the same one the Lambda runs) on a local port.
@@ -32,28 +27,11 @@ export interface IngestServer {
  * const ingest = await startIngestServer({ store, token: 'local-token', port: 0 });
  * const sink = createFerrySink({ url: ingest.url, token: 'local-token' });
  */
-export const startIngestServer = async (options: StartIngestServerOptions): Promise<IngestServer> => {
-  const host = options.host ?? '127.0.0.1';
+export const startIngestServer = (options: StartIngestServerOptions): Promise<IngestServer> => {
   const { store, token, maxBodyBytes, logger } = options;
   const app = createIngestApp({ store, token, maxBodyBytes, logger });
-  const server = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host });
-  await new Promise<void>((resolve, reject) => {
-    if (server.listening) return resolve();
-    server.once('listening', resolve);
-    server.once('error', reject);
+  return listen(createAdaptorServer({ fetch: app.fetch }) as Server, {
+    port: options.port ?? 8787,
+    host: options.host,
   });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
 };

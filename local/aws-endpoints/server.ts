@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { text as readBody } from 'node:stream/consumers';
+import { listen } from '../../shared/listen.js';
 import {
   createLocalEventBridge,
   type LocalEventBridge,
@@ -90,11 +91,8 @@ export async function startAwsEndpoints(options: StartAwsEndpointsOptions = {}):
           send(response, jsonRpcError(new AwsServiceError('InternalFailure', String(error), 500))),
       );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // close() also drops the connections the SDK keeps alive (it would wait for them to time out).
+  const { url, close } = await listen(server, { port: options.port });
 
   return {
     url,
@@ -106,22 +104,8 @@ export async function startAwsEndpoints(options: StartAwsEndpointsOptions = {}):
     ssm,
     eventBridge,
     lambda,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The SDK keeps connections alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      }),
+    close,
   };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function headersOf(request: IncomingMessage): Record<string, string | undefined> {

@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { type ListeningServer, listen } from '../../shared/listen.js';
 import { createDashboardApp, type DashboardDeps } from './app.js';
 
 export interface StartDashboardOptions {
@@ -8,14 +9,8 @@ export interface StartDashboardOptions {
   readonly port?: number;
 }
 
-/** A running dashboard. */
-export interface DashboardServer {
-  /** `http://127.0.0.1:<port>` */
-  readonly url: string;
-  readonly port: number;
-  /** Stops listening and drops open keep-alive connections. */
-  close(): Promise<void>;
-}
+/** A running dashboard, on `http://127.0.0.1:<port>`. */
+export type DashboardServer = ListeningServer;
 
 /**
  * Serves the dashboard on 127.0.0.1 only: it can reset cursors and run fetches, and has no login, so
@@ -24,25 +19,7 @@ export interface DashboardServer {
  * @example
  * const dashboard = await startDashboard({ deps: { mode: 'running', store, replays, invoke, listInstances, connectorOf } });
  */
-export const startDashboard = async (options: StartDashboardOptions): Promise<DashboardServer> => {
+export const startDashboard = (options: StartDashboardOptions): Promise<DashboardServer> => {
   const app = createDashboardApp(options.deps);
-  const server = serve({ fetch: app.fetch, port: options.port ?? 8790, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    if (server.listening) return resolve();
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
+  return listen(createAdaptorServer({ fetch: app.fetch }) as Server, { port: options.port ?? 8790 });
 };

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
+import { listen } from '../../shared/listen.js';
 import { createRandom, type DemoAlert, formatAlertId } from './alert-generator.js';
 import { type AlertStore, createAlertStore, type InsertedAlerts } from './alert-store.js';
 import {
@@ -97,16 +97,17 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
   const generator = startGenerator(options.ratePerSecond ?? 1, now, (created) =>
     store.insert(created, { indexingDelayMs }),
   );
-  const server = await listen(app.fetch, options.host ?? '127.0.0.1', options.port ?? 0).catch((error) => {
+  const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server, {
+    host: options.host,
+    port: options.port,
+  }).catch((error) => {
     generator.stop();
     throw error;
   });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    port,
+    url: server.url,
+    port: server.port,
     store,
     get requests() {
       return state.requests;
@@ -150,13 +151,8 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     setRate: generator.setRate,
     setFailure: (mode, failureOptions) => setFailure(state, mode, failureOptions),
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        generator.stop();
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets would hold close() open until they time out.
-        server.closeAllConnections();
-      });
-      return closing;
+      generator.stop();
+      return server.close();
     },
   };
 }
@@ -193,13 +189,6 @@ function startGenerator(ratePerSecond: number, now: () => number, emit: (created
 
   setRate(ratePerSecond);
   return { setRate, stop: () => setRate(0) };
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) {
-  return new Promise<Server>((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, () => resolve(server)) as Server;
-    server.once('error', reject);
-  });
 }
 
 function toMs(time: TimeInput): number {

@@ -1,11 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type ListeningServer, listen } from '../../shared/listen.js';
 
 /** A proxy on an ephemeral port of 127.0.0.1; `handle` decides, per request, what the client sees. */
-export interface ListeningProxy {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type ListeningProxy = Pick<ListeningServer, 'url' | 'close'>;
 
 /** Starts an HTTP server whose every request goes to `handle`; a handler failure drops the connection. */
 export const listenProxy = async (
@@ -14,20 +11,8 @@ export const listenProxy = async (
   const server = createServer((request, response) => {
     handle(request, response).catch(() => response.socket?.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive and deliberately hung connections would hold close() open.
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listen(server);
+  return { url, close };
 };
 
 /** A fault armed for the next `remaining` matching requests (Infinity: until disarmed). */

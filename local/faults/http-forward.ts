@@ -1,13 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 
 /** The whole body of an incoming request. */
-export const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
+export const readBody = (request: IncomingMessage): Promise<Buffer> => buffer(request);
 
 /** What the target answered to one forwarded request. */
 export interface ForwardedAnswer {

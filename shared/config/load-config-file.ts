@@ -1,32 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { type ParseConfigOptions, type ParsedConfig, parseConfig } from './instance-documents.js';
 import type { InstanceSource } from './instance-source.js';
+import { readConfigJson } from './read-config-json.js';
 
 /** Reads and validates `ferry.config.json`. Throws a ConfigError for a file that is not usable at all. */
 export const loadConfigFile = async (
   path: string,
   options: Omit<ParseConfigOptions, 'now'> = {},
 ): Promise<ParsedConfig> => {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `Cannot read the config file ${path}: ${(error as Error).message}. Pass --config <file>, or run from the project root.`,
-      undefined,
-      undefined,
-      { cause: error },
-    );
-  }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}.`, undefined, undefined, {
-      cause: error,
-    });
-  }
+  const input = readConfigJson(path, 'Pass --config <file>, or run from the project root.');
   return parseConfig(input, path, options);
 };
 

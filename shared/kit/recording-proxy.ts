@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { buffer as readBody } from 'node:stream/consumers';
+import { listen } from '../listen.js';
 import { retryAfterMs } from '../retry.js';
 import type { RateLimitProbe, SourceRequest } from './conformance-target.js';
 
@@ -27,14 +28,6 @@ const HOP_BY_HOP = new Set([
   'host',
   'upgrade',
 ]);
-
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 
 /**
  * Starts a proxy on 127.0.0.1 that forwards every request to `target` and records when it came and how
@@ -89,22 +82,14 @@ export const startRecordingProxy = async (
       response.end(JSON.stringify({ error: `proxy: ${String(error)}` }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listen(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     next(seconds) {
       if (options.rateLimitSource) options.rateLimitSource(seconds);
       else injected = seconds;
     },
     log: () => [...log],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 };

@@ -1,18 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
+import { text as readBody } from 'node:stream/consumers';
 import type { Incident } from '../../shared/incident.js';
+import { freePort, listen } from '../../shared/listen.js';
 
-/** A port on 127.0.0.1 that was free a moment ago (for a server that must start on a known port). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 /** A URL nothing listens on: a source or a sink that is down. */
 export const closedPortUrl = async (): Promise<string> => `http://127.0.0.1:${await freePort()}`;
@@ -42,14 +33,6 @@ export interface SinkProxy {
   mode: SinkProxyMode;
   close(): Promise<void>;
 }
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 
 /** Starts a {@link SinkProxy} that forwards `POST /incidents` to `target` (the ingestion endpoint). */
 export const startSinkProxy = async (target: string): Promise<SinkProxy> => {
@@ -101,18 +84,6 @@ export const startSinkProxy = async (target: string): Promise<SinkProxy> => {
       response.end(JSON.stringify({ error: { code: 'PROXY', message: String(error) } }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(proxy, {
-    url: `http://127.0.0.1:${port}`,
-    pushes,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  });
+  const { url, close } = await listen(server);
+  return Object.assign(proxy, { url, pushes, close });
 };

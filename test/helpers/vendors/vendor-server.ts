@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { SourceRequest } from '../../../shared/kit/index.js';
+import { type ListeningServer, listen as listenServer } from '../../../shared/listen.js';
 
 /** One request a vendor server answered. */
 export interface RecordedRequest extends SourceRequest {
@@ -93,32 +93,11 @@ export const recordRequests =
 export const advertise = (c: Context, ms: number): void => c.set(ADVERTISED as never, ms as never);
 
 /** A running vendor server. */
-export interface RunningServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type RunningServer = ListeningServer;
 
 /** Serves `app` on an ephemeral port of 127.0.0.1. */
-export const listen = async (app: Hono): Promise<RunningServer> => {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () =>
-      resolve(started as Server),
-    ) as Server;
-    started.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
-};
+export const listen = (app: Hono): Promise<RunningServer> =>
+  listenServer(createAdaptorServer({ fetch: app.fetch }) as Server);
 
 /** Epoch ms as the second-precision ISO-8601 many APIs write: `2026-03-10T12:00:00Z`. */
 export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { buffer as readBody } from 'node:stream/consumers';
+import { listen } from '../../../shared/listen.js';
 
 /**
  * A small XSOAR on 127.0.0.1 that answers the way the documented APIs do:
@@ -64,14 +65,6 @@ const same = (presented: string | undefined, expected: string | undefined): bool
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 };
-
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 
 const json = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -198,9 +191,9 @@ export const startFakeXsoar = async (options: FakeXsoarOptions): Promise<FakeXso
         concurrency.now--;
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { url, close } = await listen(server);
   const fake: FakeXsoar = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     incidents,
     requests,
     delayMs: 0,
@@ -212,11 +205,7 @@ export const startFakeXsoar = async (options: FakeXsoarOptions): Promise<FakeXso
     failAfter(after, answer) {
       failingAfter = answer ? { after, answer } : undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
   return fake;
 };
