@@ -6,6 +6,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { freePort } from './servers.js';
+import { stopChild } from './stop-child.js';
 
 /** Where Debian's `dovecot-core` (pulled in by `dovecot-imapd`) puts the server. */
 export const DOVECOT_BIN = process.env.DOVECOT_BIN ?? '/usr/sbin/dovecot';
@@ -106,15 +107,6 @@ ${asRoot ? '' : '  chroot =\n'}  unix_listener anvil-auth-penalty {
   }
 }
 `;
-};
-
-const stopChild = async (child: ChildProcess): Promise<void> => {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 };
 
 /**

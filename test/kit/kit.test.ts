@@ -1,14 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type DemoAlert, helloworld } from '../../functions/helloworld/connector.js';
-import { startDemoSource } from '../../local/demo-source/server.js';
 import type { Connector, CursorConnector, WindowConnector } from '../../shared/connector.js';
-import {
-  type ConformanceTarget,
-  conformanceChecks,
-  startRecordingProxy,
-  stopKitDynamo,
-} from '../../shared/kit/index.js';
+import { type ConformanceTarget, conformanceChecks, stopKitDynamo } from '../../shared/kit/index.js';
+import { startDemoConformanceSource } from './demo-conformance-source.js';
 
 /**
  * The kit must catch what it claims to: each check is run against a connector broken in the way the
@@ -22,23 +17,7 @@ afterAll(() => stopKitDynamo());
 
 const targetFor = (connector: Connector): ConformanceTarget => ({
   connector,
-  startSource: async () => {
-    const source = await startDemoSource({ apiKey: API_KEY, ratePerSecond: 0 });
-    const proxy = await startRecordingProxy(source.url, {
-      rateLimitSource: (seconds) => source.setFailure('rate-limited', { retryAfterSeconds: seconds }),
-    });
-    return {
-      params: { url: proxy.url },
-      secrets: { apiKey: API_KEY },
-      wrongSecrets: { apiKey: 'a-wrong-key' },
-      add: async (times) => times.map((created) => source.add({ created }).id),
-      rateLimit: proxy,
-      close: async () => {
-        await proxy.close();
-        await source.close();
-      },
-    };
-  },
+  startSource: () => startDemoConformanceSource(API_KEY),
 });
 
 const base = helloworld as WindowConnector<Params, DemoAlert>;

@@ -5,25 +5,23 @@ import {
   anIncident,
   anInstance,
   type IncidentsTableFixture,
+  type IngestFixture,
   silentLogger,
-  startIncidentsTable,
+  startIngestFixture,
 } from './helpers.js';
 
 const token = 'ingest-test-token-0123456789';
 
 let table: IncidentsTableFixture;
 let server: IngestServer;
+let ingest: IngestFixture;
 
 beforeAll(async () => {
-  table = await startIncidentsTable();
-  const store = new DynamoIncidentStore({ client: table.client, tableName: table.tableName });
-  server = await startIngestServer({ store, token, port: 0, logger: silentLogger });
+  ingest = await startIngestFixture(token);
+  ({ table, server } = ingest);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await table?.stop();
-});
+afterAll(() => ingest?.stop());
 
 const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
   fetch(`${server.url}/incidents`, {

@@ -1,34 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoIncidentStore, type StoredIncident } from '../../../functions/ingest/incident-store.js';
-import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
+import type { StoredIncident } from '../../../functions/ingest/incident-store.js';
+import type { IngestServer } from '../../../functions/ingest/server.js';
 import { SinkError } from '../../../shared/errors.js';
 import { type Incident, incidentKey } from '../../../shared/incident.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
-import type { IncidentBatch } from '../../../shared/sinks/sink.js';
-import {
-  anIncident,
-  anInstance,
-  type IncidentsTableFixture,
-  silentLogger,
-  startIncidentsTable,
-} from './helpers.js';
+import { aBatch } from '../../helpers/incidents.js';
+import { anIncident, anInstance, type IngestFixture, startIngestFixture } from './helpers.js';
 
 // The real client against the real endpoint: what the runner sees when it pushes.
 const token = 'sink-test-token-abcdefghij';
 
-let table: IncidentsTableFixture;
 let server: IngestServer;
+let ingest: IngestFixture;
 
 beforeAll(async () => {
-  table = await startIncidentsTable();
-  const store = new DynamoIncidentStore({ client: table.client, tableName: table.tableName });
-  server = await startIngestServer({ store, token, port: 0, logger: silentLogger });
+  ingest = await startIngestFixture(token);
+  ({ server } = ingest);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await table?.stop();
-});
+afterAll(() => ingest?.stop());
 
 const sink = (
   options: { token?: string; batchSize?: number; concurrency?: number; fetch?: typeof fetch } = {},
@@ -61,12 +51,8 @@ const aSlowFetch = (delayMs: number, failOn?: (body: string) => boolean) => {
   return { slowFetch, seen };
 };
 
-const batch = (instance: string, incidents: Incident[], runId = 'run-1'): IncidentBatch => ({
-  instance,
-  connector: 'demo',
-  runId,
-  incidents: incidents.map((incident) => ({ key: incidentKey(incident), incident })),
-});
+const batch = (instance: string, incidents: Incident[], runId?: string) =>
+  aBatch(incidents, { instance, connector: 'demo', runId });
 
 /** Every page of an instance's incidents, following the cursor. */
 const listAll = async (

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { incidentsTableDefinition } from '../../../functions/ingest/incident-store.js';
+import { DynamoIncidentStore, incidentsTableDefinition } from '../../../functions/ingest/incident-store.js';
+import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
-import type { Incident } from '../../../shared/incident.js';
 import { createLogger } from '../../../shared/logger.js';
 
 /** A real DynamoDB Local (java) with a fresh incidents table built from the shared definition. */
@@ -37,15 +37,28 @@ export const startIncidentsTable = async (): Promise<IncidentsTableFixture> => {
 
 export const silentLogger = createLogger({ level: 'SILENT' });
 
-/** An incident as a connector builds it: its id is the dbotMirrorId, the event is the rawJSON. */
-export const anIncident = (id: string, overrides: Partial<Incident> = {}): Incident => ({
-  name: `Alert ${id}`,
-  occurred: '2024-05-01T10:00:00.000Z',
-  rawJSON: JSON.stringify({ id, kind: 'alert' }),
-  dbotMirrorId: id,
-  severity: 2,
-  ...overrides,
-});
+/** The reference endpoint served locally (the app the Lambda runs) over a fresh incidents table. */
+export interface IngestFixture {
+  readonly table: IncidentsTableFixture;
+  readonly server: IngestServer;
+  stop(): Promise<void>;
+}
+
+export const startIngestFixture = async (token: string): Promise<IngestFixture> => {
+  const table = await startIncidentsTable();
+  const store = new DynamoIncidentStore({ client: table.client, tableName: table.tableName });
+  const server = await startIngestServer({ store, token, port: 0, logger: silentLogger });
+  return {
+    table,
+    server,
+    stop: async () => {
+      await server.close();
+      await table.stop();
+    },
+  };
+};
+
+export { anIncident } from '../../helpers/incidents.js';
 
 /** A unique instance id per test: tests share one table and never see each other's incidents. */
 export const anInstance = (): string => `instance-${randomUUID().slice(0, 8)}`;

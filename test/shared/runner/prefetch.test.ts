@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { alertmanager } from '../../../functions/alertmanager/connector.js';
+import { helloworld } from '../../../functions/helloworld/connector.js';
 import { imap } from '../../../functions/imap/connector.js';
 import { instanceDocumentSchema } from '../../../shared/config/schema.js';
 import { type CursorConnector, defineConnector } from '../../../shared/connector.js';
 import { SinkError } from '../../../shared/errors.js';
 import { buildIncident } from '../../../shared/incident.js';
-import { runFetch } from '../../../shared/runner/run-fetch.js';
+import { mayPrefetch, runFetch } from '../../../shared/runner/run-fetch.js';
 import type { Sink } from '../../../shared/sinks/sink.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import {
@@ -185,8 +186,9 @@ describe('runFetch: the next page is fetched while the last one is pushed and co
     expect((await fixture.store.read(instanceId))?.lastRun).toEqual({});
   });
 
-  it('does not prefetch the IMAP connector, whose fetch flags the last page \\Seen', () => {
-    expect(imap.prefetch).toBeUndefined();
-    expect(alertmanager.prefetch).toBe(true);
+  it('prefetches time-window connectors and Alertmanager, not IMAP, whose fetch flags the last page \\Seen', () => {
+    expect(mayPrefetch(imap)).toBe(false);
+    expect(mayPrefetch(alertmanager)).toBe(true);
+    expect(mayPrefetch(helloworld)).toBe(true);
   });
 });

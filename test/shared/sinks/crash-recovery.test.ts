@@ -6,15 +6,16 @@ import { type IngestServer, startIngestServer } from '../../../functions/ingest/
 import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { instanceDocumentSchema } from '../../../shared/config/schema.js';
 import type { CursorConnector } from '../../../shared/connector.js';
-import { type Incident, incidentKey } from '../../../shared/incident.js';
+import type { Incident } from '../../../shared/incident.js';
 import { createLogger } from '../../../shared/logger.js';
 import { runFetch } from '../../../shared/runner/run-fetch.js';
 import { createEventBridgeSink } from '../../../shared/sinks/eventbridge-sink.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
-import type { IncidentBatch, Sink } from '../../../shared/sinks/sink.js';
+import type { Sink } from '../../../shared/sinks/sink.js';
 import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xsoar-sink.js';
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
+import { aBatch } from '../../helpers/incidents.js';
 import { type FakeXsoar, type FakeXsoarOptions, startFakeXsoar } from './fake-xsoar.js';
 import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-fixture.js';
 
@@ -54,12 +55,7 @@ const incidents = (count: number): Incident[] =>
     dbotMirrorId: `A-${i}`,
   }));
 
-const batch = (instance: string, items: Incident[], runId: string): IncidentBatch => ({
-  instance,
-  connector: 'helloworld',
-  runId,
-  incidents: items.map((incident) => ({ key: incidentKey(incident), incident })),
-});
+const batch = (instance: string, items: Incident[], runId: string) => aBatch(items, { instance, runId });
 
 const xsoarSink = (server: FakeXsoar, options: Partial<XsoarSinkOptions> = {}) =>
   createXsoarSink({ url: server.url, apiKey, ledger: fixture.ledger, http: fast, ...options });

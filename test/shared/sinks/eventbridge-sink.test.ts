@@ -2,14 +2,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { SinkError } from '../../../shared/errors.js';
-import { type Incident, incidentKey } from '../../../shared/incident.js';
+import type { Incident } from '../../../shared/incident.js';
 import { entrySize, toEntry } from '../../../shared/sinks/eventbridge-entries.js';
 import {
   createEventBridgeSink,
   type EventBridgeSinkOptions,
 } from '../../../shared/sinks/eventbridge-sink.js';
 import { TRUNCATED_LABEL } from '../../../shared/sinks/fit-incident.js';
-import type { IncidentBatch } from '../../../shared/sinks/sink.js';
+import { aBatch, anIncident } from '../../helpers/incidents.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };
@@ -32,21 +32,7 @@ afterEach(async () => {
   await aws?.close();
 });
 
-const anIncident = (id: string, overrides: Partial<Incident> = {}): Incident => ({
-  name: `Alert ${id}`,
-  occurred: '2024-05-01T10:00:00.000Z',
-  rawJSON: JSON.stringify({ id }),
-  dbotMirrorId: id,
-  severity: 2,
-  ...overrides,
-});
-
-const batch = (incidents: Incident[], runId = 'run-1'): IncidentBatch => ({
-  instance: 'soc-demo',
-  connector: 'helloworld',
-  runId,
-  incidents: incidents.map((incident) => ({ key: incidentKey(incident), incident })),
-});
+const batch = (incidents: Incident[], runId?: string) => aBatch(incidents, { runId });
 
 const many = (count: number, prefix = 'id') =>
   Array.from({ length: count }, (_, i) => anIncident(`${prefix}-${i}`));

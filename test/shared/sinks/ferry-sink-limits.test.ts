@@ -2,11 +2,11 @@ import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIncidentStore } from '../../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
-import { type Incident, incidentKey } from '../../../shared/incident.js';
+import type { Incident } from '../../../shared/incident.js';
 import { createLogger } from '../../../shared/logger.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
 import { TRUNCATED_LABEL } from '../../../shared/sinks/fit-incident.js';
-import type { IncidentBatch } from '../../../shared/sinks/sink.js';
+import { aBatch } from '../../helpers/incidents.js';
 import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-fixture.js';
 
 // The reference endpoint refuses an incident over 384 KiB and a body over 5 MiB (400 and 413, for good):
@@ -35,12 +35,7 @@ const recordingFetch: typeof fetch = async (input, init) => {
 
 const sink = () => createFerrySink({ url: ingest.url, token, http: { retries: 0, fetch: recordingFetch } });
 
-const batch = (instance: string, incidents: Incident[]): IncidentBatch => ({
-  instance,
-  connector: 'helloworld',
-  runId: 'run-1',
-  incidents: incidents.map((incident) => ({ key: incidentKey(incident), incident })),
-});
+const batch = (instance: string, incidents: Incident[]) => aBatch(incidents, { instance });
 
 /**
  * How many incidents the table holds for the instance, counted in DynamoDB itself: the endpoint's

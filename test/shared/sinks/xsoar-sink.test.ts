@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, SinkError } from '../../../shared/errors.js';
-import { type Incident, incidentKey } from '../../../shared/incident.js';
+import type { Incident } from '../../../shared/incident.js';
 import { TRUNCATED_LABEL } from '../../../shared/sinks/fit-incident.js';
-import type { IncidentBatch } from '../../../shared/sinks/sink.js';
 import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xsoar-sink.js';
+import { aBatch, anIncident } from '../../helpers/incidents.js';
 import { type FakeXsoar, type FakeXsoarOptions, startFakeXsoar } from './fake-xsoar.js';
 
 const apiKey = 'A1B2C3D4E5F60718293A4B5C6D7E8F90';
@@ -21,21 +21,7 @@ const start = async (options: FakeXsoarOptions) => {
   return xsoar;
 };
 
-const anIncident = (id: string, overrides: Partial<Incident> = {}): Incident => ({
-  name: `Alert ${id}`,
-  occurred: '2024-05-01T10:00:00.000Z',
-  rawJSON: JSON.stringify({ id, kind: 'alert' }),
-  dbotMirrorId: id,
-  severity: 2,
-  ...overrides,
-});
-
-const batch = (incidents: Incident[], runId = 'run-1'): IncidentBatch => ({
-  instance: 'soc-demo',
-  connector: 'helloworld',
-  runId,
-  incidents: incidents.map((incident) => ({ key: incidentKey(incident), incident })),
-});
+const batch = (incidents: Incident[], runId?: string) => aBatch(incidents, { runId });
 
 const sink = (server: FakeXsoar, options: Partial<XsoarSinkOptions> = {}) =>
   createXsoarSink({ url: server.url, apiKey, http: { retries: 2, ...fast }, ...options });
