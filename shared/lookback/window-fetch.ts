@@ -7,6 +7,12 @@ import { SeenIds } from './seen-ids.js';
 export interface WindowLastRun {
   /** Everything that occurred before this instant (and outside the look-back) was fetched. */
   time?: string;
+  /**
+   * Everything that occurred before this instant was fetched, late-indexed events included: it was read
+   * at least `look_back` after it happened (see {@link nextSettled}). The next invocation looks back to
+   * here, not further. Absent in last runs written before it existed: `time - look_back` stands in.
+   */
+  settled?: string;
   /** Ids pushed inside the look-back window: see `seen-ids.ts`. */
   seen?: Record<string, string>;
 }
@@ -19,6 +25,12 @@ export const MAX_PAGES_PER_FETCH = 20;
 export interface WindowFetchOptions {
   /** Read no further than this instant (a replay's end); the cursor stops there. @default now - lag */
   readonly until?: Date;
+  /**
+   * A later page of the same drain: it continues at the cursor, without looking back. The invocation's
+   * first page looked back already, and the next invocation looks back to `settled` again, which these
+   * pages never move past what they did not re-read. @default false
+   */
+  readonly continuing?: boolean;
 }
 
 interface Candidate {
@@ -33,18 +45,41 @@ const occurredMs = (incident: Incident, fallback: number): number => {
 };
 
 /**
- * Where a query starts: the cursor pulled back by the look-back window. XSOAR pulls back from *now*
- * (`min(time, now - look_back)`), so an event indexed late is caught only if a fetch happens to run
- * within `look_back` of its creation; a slow run, a pause or an outage loses it. Pulled back from the
- * cursor, every event indexed at most `look_back` late is caught, whatever the gap between fetches:
- * it was invisible at the fetch that set the cursor, so it occurred after `cursor - look_back`.
+ * Where a query starts. XSOAR pulls back from *now* (`min(time, now - look_back)`), so an event indexed
+ * late is caught only if a fetch happens to run within `look_back` of its creation; a slow run, a pause
+ * or an outage loses it. Ferry pulls back to the *settled* point: the instant before which every event
+ * was read at least `look_back` after it happened, so nothing indexed at most `look_back` late can still
+ * appear there. In steady state that is the last read's time minus `look_back` (as XSOAR, but from the
+ * read, not from now, so a gap between fetches loses nothing); while catching up a backlog it is the
+ * cursor itself (those events are long indexed), so a drain never re-reads what it just read.
+ * It is never past the cursor, and never further back than `look_back` plus the span of one drain's
+ * later pages (which continue at the cursor and leave the settled point where it was).
  */
-export const windowStart = (cursorMs: number, lookBackMs: number): number => cursorMs - lookBackMs;
+export const windowStart = (cursorMs: number, lookBackMs: number, settledMs?: number): number =>
+  settledMs === undefined ? cursorMs - lookBackMs : Math.min(cursorMs, settledMs);
+
+/**
+ * The settled point after a read made at `readAtMs` that covered everything from the previous settled
+ * point up to `cursorMs`: events before `readAtMs - look_back` were visible at the read (they were
+ * indexed at most `look_back` late), so none can appear there later. A read that started past the
+ * previous settled point (a continuing page) leaves it where it was: it did not re-read what lies before.
+ */
+export const nextSettled = (input: {
+  readonly startMs: number;
+  readonly previousMs: number;
+  readonly cursorMs: number;
+  readonly readAtMs: number;
+  readonly lookBackMs: number;
+}): number => {
+  if (input.startMs > input.previousMs) return input.previousMs;
+  return Math.max(input.previousMs, Math.min(input.cursorMs, input.readAtMs - input.lookBackMs));
+};
 
 /**
  * The runner's fetch for a time-window connector: owns the window, the look-back, dedupe and the
  * next cursor, fixing what XSOAR's generic look-back gets wrong:
- * - the look-back reaches back from the cursor, not from now (see {@link windowStart});
+ * - the look-back reaches back to the settled point, not from now, and once per invocation: a drain's
+ *   later pages continue at the cursor (see {@link windowStart});
  * - the page limit grows with the seen ids the window will return again (no starvation);
  * - a full page continues from its last timestamp, inclusive (no loss on one shared timestamp);
  * - the cursor never passes `now - lag` (no skip after events stamped in the future);
@@ -70,8 +105,10 @@ export const windowFetch = async <P, E>(
   }
   const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
   const seen = SeenIds.parse(last.seen);
-  // The first fetch starts exactly at first_fetch; later ones look back from the cursor.
-  const startMs = Number.isNaN(parsedCursor) ? cursorMs : windowStart(cursorMs, ctx.lookBackMs);
+  const settledMs = Number.isNaN(parsedCursor) ? cursorMs : parseSettled(last.settled, cursorMs, ctx.lookBackMs);
+  // The first fetch starts exactly at first_fetch; later ones look back to the settled point, except
+  // the later pages of one drain, which continue at the cursor.
+  const startMs = options.continuing ? cursorMs : windowStart(cursorMs, ctx.lookBackMs, settledMs);
   if (startMs >= endMs) return { incidents: [], nextRun: ctx.lastRun, hasMore: false, pages: 0 };
 
   const kept: Candidate[] = [];
@@ -152,13 +189,25 @@ export const windowFetch = async <P, E>(
 
   // Never backwards, never past `now - lag` (a source's future timestamps cannot pull it ahead).
   const nextCursorMs = Math.max(cursorMs, Math.min(readUpTo, endMs));
-  seen.pruneBefore(windowStart(nextCursorMs, ctx.lookBackMs));
+  const settled = nextSettled({
+    startMs,
+    previousMs: settledMs,
+    cursorMs: nextCursorMs,
+    readAtMs: nowMs,
+    lookBackMs: ctx.lookBackMs,
+  });
+  // No later read starts before the settled point: the ids of what lies before it are never needed.
+  seen.pruneBefore(windowStart(nextCursorMs, ctx.lookBackMs, settled));
   const evicted = seen.capTo(MAX_SEEN_IDS);
   if (evicted > 0) {
     notice = `The look-back window holds more than ${MAX_SEEN_IDS} ids; the ${evicted} oldest were forgotten, so some may be pushed again (the endpoint drops duplicates). Lower look_back.`;
     ctx.health(notice, { isError: true });
   }
-  const nextRun: LastRun = { time: new Date(nextCursorMs).toISOString(), seen: seen.serialize() };
+  const nextRun: LastRun = {
+    time: new Date(nextCursorMs).toISOString(),
+    settled: new Date(settled).toISOString(),
+    seen: seen.serialize(),
+  };
   return {
     incidents: kept.map((candidate) => candidate.incident),
     nextRun,
@@ -168,4 +217,10 @@ export const windowFetch = async <P, E>(
     notice,
     ...(evicted > 0 ? { evictedSeenIds: evicted } : {}),
   };
+};
+
+/** The stored settled point, or `cursor - look_back` for a last run written before it existed. */
+const parseSettled = (value: unknown, cursorMs: number, lookBackMs: number): number => {
+  const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(parsed) ? cursorMs - lookBackMs : Math.min(parsed, cursorMs);
 };

@@ -62,8 +62,9 @@ export interface RunOutcome extends HistoryRecord {
   nextRun?: LastRun;
 }
 
-const fetchOnce = (connector: Connector, ctx: ConnectorContext): Promise<FetchResult> =>
-  connector.style === 'window' ? windowFetch(connector, ctx) : connector.fetchIncidents(ctx);
+/** One fetch; `continuing` marks a drain's later page, which a window fetch starts at the cursor. */
+const fetchOnce = (connector: Connector, ctx: ConnectorContext, continuing: boolean): Promise<FetchResult> =>
+  connector.style === 'window' ? windowFetch(connector, ctx, { continuing }) : connector.fetchIncidents(ctx);
 
 /** Step 4 and the first half of 5: every incident valid, each key once per push. */
 export const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; repeated: number } => {
@@ -204,7 +205,8 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     const secrets = await input.secrets();
     const context = createIntegrationContext(deps.store, document.id);
     // 2–3. window and fetch, from the given last run.
-    const startFetch = (lastRun: LastRun): PendingFetch => {
+    // The first page of the invocation looks back; the drain's later pages continue at the cursor.
+    const startFetch = (lastRun: LastRun, continuing: boolean): PendingFetch => {
       const startedAt = clock();
       const own = new AbortController();
       const { ctx, messages } = createFetchContext({
@@ -218,7 +220,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         context,
         signal: AbortSignal.any([abort.signal, own.signal]),
       });
-      const result = fetchOnce(connector, ctx);
+      const result = fetchOnce(connector, ctx, continuing);
       // Awaited when used; a prefetch that is dropped must not become an unhandled rejection.
       result.catch(() => undefined);
       return { startedAt, messages, result, cancel: () => own.abort(prefetchDropped()) };
@@ -231,7 +233,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     let next: PendingFetch | undefined;
     try {
       for (;;) {
-        const pending = next ?? startFetch(state.lastRun);
+        const pending = next ?? startFetch(state.lastRun, committedPages > 0);
         next = undefined;
         const result = await pending.result;
         message = lastMessage(pending.messages) ?? message;
@@ -250,7 +252,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         // The next page starts from this page's cursor now; it is pushed only after this page's commit
         // succeeded, and dropped unpushed if this push or commit fails.
         if (prefetch && result.hasMore === true && timeToDrain(lastIterationMs))
-          next = startFetch(result.nextRun);
+          next = startFetch(result.nextRun, true);
         // 6. push
         if (keyed.length > 0) {
           const pushed = await deps.sink.push(

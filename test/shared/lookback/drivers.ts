@@ -21,6 +21,12 @@ export interface Schedule {
   crashes?: ReadonlySet<number>;
   /** Fetches (by index) that fail at the source (an outage). */
   outages?: ReadonlySet<number>;
+  /**
+   * Each fetch drains as the runner does: while a page says `hasMore`, the next page follows 7 s later
+   * (a slow source), continuing at the cursor, until the next scheduled fetch (the deadline). A crash
+   * ends the whole drain. @default false (one page)
+   */
+  drain?: boolean;
 }
 
 /** What reached the endpoint: how often each id was pushed. */
@@ -66,6 +72,9 @@ export const runXsoar = (events: SimEvent[], schedule: Schedule, sourceOptions?:
   return { ...result, lastRun, lastRuns };
 };
 
+/** Time between the pages of one drain in the model: long enough for late events to surface meanwhile. */
+const DRAIN_PAGE_MS = 7_000;
+
 /** Runs Ferry's window fetch over the schedule, committing as the runner does (after the push). */
 export const runFerry = async (events: SimEvent[], schedule: Schedule, sourceOptions?: SimSourceOptions) => {
   const connector = simConnector(createSimSource(events, sourceOptions), schedule.maxPageSize ?? 1000);
@@ -74,27 +83,36 @@ export const runFerry = async (events: SimEvent[], schedule: Schedule, sourceOpt
   const cursors: number[] = [];
   const stateSizes: number[] = [];
   const health: string[] = [];
+  let pagesRead = 0;
   for (const [index, now] of schedule.fetchTimes.entries()) {
     if (schedule.outages?.has(index)) continue;
-    const run = await ferryFetch(connector, lastRun, {
-      now,
-      firstFetch: schedule.firstFetch,
-      lookBackMs: schedule.lookBackMs,
-      lagMs: schedule.lagMs,
-      maxFetch: schedule.maxFetch,
-    });
-    health.push(...run.health);
-    for (const incident of run.incidents) {
-      const id = incident.dbotMirrorId!;
-      result.pushes.set(id, (result.pushes.get(id) ?? 0) + 1);
-      if (schedule.crashes?.has(index)) result.crashedPushes.add(id);
+    const deadline = schedule.fetchTimes[index + 1] ?? Number.POSITIVE_INFINITY;
+    for (let page = 0; ; page++) {
+      const run = await ferryFetch(connector, lastRun, {
+        now: now + page * DRAIN_PAGE_MS,
+        firstFetch: schedule.firstFetch,
+        lookBackMs: schedule.lookBackMs,
+        lagMs: schedule.lagMs,
+        maxFetch: schedule.maxFetch,
+        continuing: page > 0,
+      });
+      pagesRead++;
+      health.push(...run.health);
+      for (const incident of run.incidents) {
+        const id = incident.dbotMirrorId!;
+        result.pushes.set(id, (result.pushes.get(id) ?? 0) + 1);
+        if (schedule.crashes?.has(index)) result.crashedPushes.add(id);
+      }
+      if (schedule.crashes?.has(index)) break;
+      lastRun = run.nextRun;
+      if (typeof lastRun.time === 'string') cursors.push(Date.parse(lastRun.time));
+      stateSizes.push(Buffer.byteLength(JSON.stringify(lastRun)));
+      // Bounded like the runner's deadline: a drain that never ends would be a bug the test should see.
+      if (!schedule.drain || run.hasMore !== true || page >= 200) break;
+      if (now + (page + 1) * DRAIN_PAGE_MS >= deadline) break;
     }
-    if (schedule.crashes?.has(index)) continue;
-    lastRun = run.nextRun;
-    if (typeof lastRun.time === 'string') cursors.push(Date.parse(lastRun.time));
-    stateSizes.push(Buffer.byteLength(JSON.stringify(lastRun)));
   }
-  return { ...result, lastRun, cursors, stateSizes, health };
+  return { ...result, lastRun, cursors, stateSizes, health, pagesRead };
 };
 
 /** Fetch times every `intervalMs` from `from` until `to` (inclusive). */

@@ -71,6 +71,8 @@ export interface SimSettings {
   lookBackMs: number;
   lagMs?: number;
   maxFetch: number;
+  /** A later page of one drain (the runner passes it to every page after the first). */
+  continuing?: boolean;
 }
 
 /** One Ferry fetch of a simulated connector, as the runner would make it. */
@@ -97,5 +99,8 @@ export const ferryFetch = (
     health: (message: string) => health.push(message),
     signal: new AbortController().signal,
   } satisfies ConnectorContext<Record<string, never>>;
-  return windowFetch(connector, ctx).then((result) => ({ ...result, health }));
+  return windowFetch(connector, ctx, { continuing: settings.continuing }).then((result) => ({
+    ...result,
+    health,
+  }));
 };

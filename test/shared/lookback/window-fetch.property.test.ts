@@ -33,6 +33,8 @@ const scenario = fc
     crashPattern: fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }),
     crashRate: fc.constantFrom(0, 0.15, 0.4),
     duplicateRowEvery: fc.constantFrom(0, 3, 7),
+    // Invocations that drain (later pages continue at the cursor) or read one page each.
+    drain: fc.boolean(),
   })
   .map((input) => {
     // Indexing delays up to look_back (or up to lag, which holds queries back as much).
@@ -100,6 +102,7 @@ describe('window fetch, under random event streams', () => {
             maxFetch: input.maxFetch,
             maxPageSize: MAX_PAGE_SIZE,
             crashes: input.crashes,
+            drain: input.drain,
           },
           { duplicateRows: input.duplicateRows },
         );

@@ -64,14 +64,15 @@ describe('windowFetch: requests per fetch when max_fetch reaches the source page
   it('keeps reading past a page that is mostly ids seen in the look-back window', async () => {
     const events = eventsEverySecond('b', 40, MINUTE);
     const { connector } = aCountingConnector(events, 10);
-    // The first fetch takes 8 events; the next re-reads them all through a 10-minute look-back.
+    // The first fetch takes 8 events; the next re-reads them all through a 10-minute look-back (they are
+    // a minute old, so they may still be joined by late-indexed ones).
     const first = await ferryFetch(
       connector,
       {},
-      { now: 60 * MINUTE, firstFetch: 0, lookBackMs: 0, maxFetch: 8 },
+      { now: 2 * MINUTE, firstFetch: 0, lookBackMs: 10 * MINUTE, maxFetch: 8 },
     );
     const second = await ferryFetch(connector, first.nextRun, {
-      now: 60 * MINUTE,
+      now: 2 * MINUTE,
       firstFetch: 0,
       lookBackMs: 10 * MINUTE,
       maxFetch: 10,
