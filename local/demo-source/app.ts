@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, Hono } from 'hono';
 import type { AlertStore } from './alert-store.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
+
+export type { RateLimit } from './rate-limit.js';
 
 /** Ways the next requests to `GET /alerts` can be made to fail. */
 export const FAILURE_MODES = [
@@ -37,12 +40,18 @@ export interface FailureOptions {
 export interface DemoSourceState {
   /** `GET /alerts` requests received, failed ones included; `/health` is not counted. */
   requests: number;
+  /** Alerts returned by `GET /alerts`, all answers together: what a client read. */
+  alertsServed: number;
+  /** `GET /alerts` requests refused with 429 by the rate limit (injected failures not counted). */
+  rateLimited: number;
+  /** The rate limit in force; changed at run time by `setRateLimit`. */
+  rateLimit: RateLimit | undefined;
   failure: { mode: FailureMode; remaining: number; delayMs: number; retryAfterSeconds: number } | undefined;
 }
 
 /** Creates an empty {@link DemoSourceState}. */
 export function createDemoSourceState(): DemoSourceState {
-  return { requests: 0, failure: undefined };
+  return { requests: 0, alertsServed: 0, rateLimited: 0, rateLimit: undefined, failure: undefined };
 }
 
 /** Arms `state` so the next `options.count` requests fail with `mode`; `'none'` disarms it. */
@@ -62,11 +71,6 @@ export function setFailure(
         };
 }
 
-/** A request budget: at most `requests` per sliding window of `perMs` milliseconds. */
-export interface RateLimit {
-  readonly requests: number;
-  readonly perMs: number;
-}
 
 /** Options of {@link createDemoSourceApp}. */
 export interface DemoSourceAppOptions {
@@ -75,7 +79,7 @@ export interface DemoSourceAppOptions {
   readonly store: AlertStore;
   /** @default a fresh {@link createDemoSourceState} */
   readonly state?: DemoSourceState;
-  /** @default no limit */
+  /** Over this budget (a fixed window) `GET /alerts` answers 429; see `rate-limit.ts`. @default no limit */
   readonly rateLimit?: RateLimit;
   /** Clock, epoch ms: the default `until` and what is visible. @default Date.now */
   readonly now?: () => number;
@@ -96,10 +100,12 @@ const ISO_DATE =
  * await app.request('/alerts?since=2024-01-01T00:00:00Z', { headers: { authorization: 'Bearer k' } });
  */
 export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
-  const { apiKey, store, rateLimit } = options;
+  const { apiKey, store } = options;
   const state = options.state ?? createDemoSourceState();
   const now = options.now ?? Date.now;
-  const admitted: number[] = []; // times of requests inside the rate-limit window, oldest first
+  if (options.rateLimit) state.rateLimit = options.rateLimit;
+  // One limiter per limit: changing the limit starts a fresh window.
+  let limiter: { limit: RateLimit; admit: ReturnType<typeof createRateLimiter>['admit'] } | undefined;
 
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok', alerts: store.size }));
@@ -113,24 +119,23 @@ export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'Missing or wrong API key: send Authorization: Bearer <key>.' }, 401);
     }
-    if (rateLimit) {
-      const at = now();
-      while (admitted.length > 0 && admitted[0]! <= at - rateLimit.perMs) admitted.shift();
-      if (admitted.length >= rateLimit.requests) {
-        const waitMs = admitted[0]! + rateLimit.perMs - at;
-        c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
-        return c.json(
-          { error: `Rate limit of ${rateLimit.requests} requests per ${rateLimit.perMs} ms` },
-          429,
-        );
+    if (state.rateLimit) {
+      if (limiter?.limit !== state.rateLimit)
+        limiter = { limit: state.rateLimit, ...createRateLimiter(state.rateLimit, now) };
+      const verdict = limiter.admit();
+      for (const [name, value] of Object.entries(verdict.headers)) c.header(name, value);
+      if (!verdict.admitted) {
+        state.rateLimited++;
+        const { requests, perMs } = state.rateLimit;
+        return c.json({ error: `Rate limit of ${requests} requests per ${perMs} ms exceeded` }, 429);
       }
-      admitted.push(at);
     }
 
     const params = parseParams(c.req.query(), now());
     if ('error' in params) return c.json(params, 400);
     const { since, until, limit } = params;
     const alerts = until > since ? store.query({ since, until, limit, visibleAt: now() }) : [];
+    state.alertsServed += alerts.length;
     return c.json({ alerts });
   });
 

@@ -29,7 +29,7 @@ export interface DemoSourceOptions {
   readonly seed?: number;
   /** What alert ids start with; see `AlertStoreOptions.idPrefix`. @default 'A' */
   readonly idPrefix?: string;
-  /** Over this budget `GET /alerts` answers 429 with Retry-After. @default no limit */
+  /** Over this budget `GET /alerts` answers 429 with Retry-After; see `rate-limit.ts`. @default no limit */
   readonly rateLimit?: RateLimit;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
@@ -45,6 +45,12 @@ export interface DemoSource {
   readonly store: AlertStore;
   /** `GET /alerts` requests received so far, failed ones included. */
   readonly requests: number;
+  /** Alerts returned so far, all answers together: what clients read. */
+  readonly alertsServed: number;
+  /** Requests refused with 429 by the rate limit so far. */
+  readonly rateLimited: number;
+  /** Sets the rate limit (a fixed window, headers on every answer); `undefined` lifts it. */
+  setRateLimit(limit: RateLimit | undefined): void;
   readonly indexingDelayMs: number;
   /** Adds one alert; given fields override generated ones. `created` defaults to now. */
   add(alert?: DemoAlertInput, options?: { visibleAt?: TimeInput }): DemoAlert;
@@ -111,6 +117,15 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     store,
     get requests() {
       return state.requests;
+    },
+    get alertsServed() {
+      return state.alertsServed;
+    },
+    get rateLimited() {
+      return state.rateLimited;
+    },
+    setRateLimit(limit) {
+      state.rateLimit = limit;
     },
     get indexingDelayMs() {
       return indexingDelayMs;

@@ -198,23 +198,53 @@ describe('GET /alerts indexing delay', () => {
 });
 
 describe('GET /alerts rate limit', () => {
-  it('answers 429 with Retry-After in seconds once the budget is spent', async () => {
+  const limited = async (limit: { requests: number; perMs: number }) => {
     await source.close();
-    source = await startDemoSource({
-      apiKey: API_KEY,
-      ratePerSecond: 0,
-      now: () => clock,
-      rateLimit: { requests: 2, perMs: 10_000 },
-    });
+    source = await startDemoSource({ apiKey: API_KEY, ratePerSecond: 0, now: () => clock, rateLimit: limit });
+  };
 
-    expect((await getAlerts({ since: iso(T0) })).status).toBe(200);
+  it('says on every answer how many requests the window has left and when it resets', async () => {
+    // T0 + 60 s lies on a 10-second boundary: the window is [T0 + 60 s, T0 + 70 s).
+    await limited({ requests: 2, perMs: 10_000 });
+
+    const first = await getAlerts({ since: iso(T0) });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect(first.headers.get('x-ratelimit-reset')).toBe(String((T0 + 70_000) / 1000));
     clock += 4000;
-    expect((await getAlerts({ since: iso(T0) })).status).toBe(200);
-    const limited = await getAlerts({ since: iso(T0) });
-    expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('6');
+    expect((await getAlerts({ since: iso(T0) })).headers.get('x-ratelimit-remaining')).toBe('0');
+  });
+
+  it('answers 429 with Retry-After until the fixed window resets, then admits the next window', async () => {
+    await limited({ requests: 2, perMs: 10_000 });
+    await getAlerts({ since: iso(T0) });
+    clock += 4000;
+    await getAlerts({ since: iso(T0) });
+
+    const refused = await getAlerts({ since: iso(T0) });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('6');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(source.rateLimited).toBe(1);
     clock += 6000;
+    const next = await getAlerts({ since: iso(T0) });
+    expect(next.status).toBe(200);
+    expect(next.headers.get('x-ratelimit-remaining')).toBe('1');
+  });
+
+  it('counts the alerts it served, and can have its limit changed or lifted while running', async () => {
+    source.backlog(5, { from: T0, to: T0 + 1000 });
+    await getAlerts({ since: iso(T0), limit: '3' });
+    expect(source.alertsServed).toBe(3);
+
+    source.setRateLimit({ requests: 1, perMs: 60_000 });
     expect((await getAlerts({ since: iso(T0) })).status).toBe(200);
+    expect((await getAlerts({ since: iso(T0) })).status).toBe(429);
+    source.setRateLimit(undefined);
+    const free = await getAlerts({ since: iso(T0) });
+    expect(free.status).toBe(200);
+    expect(free.headers.get('x-ratelimit-limit')).toBeNull();
   });
 });
 
