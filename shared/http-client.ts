@@ -1,4 +1,5 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
+import type { PacedAnswer, RateLimitPacer } from './rate-limit-pacer.js';
 import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -45,6 +46,8 @@ export interface HttpClientOptions extends BackoffOptions {
   /** Headers on every request (a connector's auth). */
   readonly headers?: Record<string, string>;
   readonly fetch?: typeof fetch;
+  /** Paces requests by the rate limit the source advertises (see `rate-limit-pacer.ts`). */
+  readonly pacer?: RateLimitPacer;
   readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
 }
 
@@ -114,7 +117,25 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
   const doFetch = options.fetch ?? fetch;
 
-  const attempt = async <T>(request: HttpRequest, url: string): Promise<HttpResponse<T>> => {
+  /** One attempt, counted by the pacer from before it leaves until its answer's headers were read. */
+  const pacedAttempt = async <T>(request: HttpRequest, url: string): Promise<HttpResponse<T>> => {
+    if (!options.pacer) return attempt<T>(request, url);
+    const done = await options.pacer.acquire(new URL(url).origin, options.signal);
+    let answer: PacedAnswer | undefined;
+    try {
+      return await attempt<T>(request, url, (status, headers) => {
+        answer = { status, headers, rateLimit: request.rateLimit };
+      });
+    } finally {
+      done(answer);
+    }
+  };
+
+  const attempt = async <T>(
+    request: HttpRequest,
+    url: string,
+    onAnswer?: (status: number, headers: Headers) => void,
+  ): Promise<HttpResponse<T>> => {
     // One controller aborted by the timeout or the caller's signal: `AbortSignal.any` and
     // `AbortSignal.timeout` cost a tracked signal and a timer each per request, visible when draining.
     const controller = new AbortController();
@@ -127,7 +148,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await attemptWith<T>(request, url, controller.signal, timeout);
+      return await attemptWith<T>(request, url, controller.signal, timeout, onAnswer);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -139,6 +160,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
     url: string,
     signal: AbortSignal,
     timeout: { readonly aborted: boolean },
+    onAnswer?: (status: number, headers: Headers) => void,
   ): Promise<HttpResponse<T>> => {
     const method = request.method ?? 'GET';
     const headers: Record<string, string> = {
@@ -171,6 +193,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         { cause: error },
       );
     }
+    onAnswer?.(response.status, response.headers);
     let text: string;
     try {
       text = request.responseType === 'none' ? '' : await response.text();
@@ -219,7 +242,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       const url = withQuery(request.url, request.query);
       for (let attemptNumber = 0; ; attemptNumber++) {
         try {
-          return await attempt<T>(request, url);
+          return await pacedAttempt<T>(request, url);
         } catch (error) {
           if (!isRetryable(error) || attemptNumber >= retries) throw error;
           const advertised = error.details.retryAfterMs;

@@ -16,6 +16,7 @@ import { type Incident, incidentKey, validateIncident } from '../incident.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
+import { createRateLimitPacer, type PacingStats } from '../rate-limit-pacer.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
 import {
@@ -80,6 +81,10 @@ export const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; 
 
 const lastMessage = (messages: HealthMessage[]) => messages.at(-1);
 
+/** The history's word on pacing: the source's rate limit held the fetch back this much. */
+const pacingNotice = ({ pacedRequests, pacedMs }: PacingStats): string =>
+  `Paced by the source's rate limit: ${pacedRequests} request${pacedRequests === 1 ? '' : 's'} waited for its window to reset, ${(pacedMs / 1000).toFixed(1)} s in all.`;
+
 /** A fetch under way: started at `startedAt`, its health messages collected in `messages`. */
 interface PendingFetch {
   readonly startedAt: number;
@@ -125,8 +130,15 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
   const sinkIds: string[] = [];
   // What a sink reports although the push succeeded (shortened incidents, ledger trouble).
   const sinkNotices: string[] = [];
+  // One pacer for every page of the invocation, the prefetched one included: they share the source's limit.
+  const pacer = createRateLimitPacer();
   const finish = async (status: RunOutcome['status']): Promise<RunOutcome> => {
     outcome.status = status;
+    const pacing = pacer.stats();
+    if (pacing.pacedRequests > 0) {
+      outcome.pacedMs = Math.round(pacing.pacedMs);
+      sinkNotices.push(pacingNotice(pacing));
+    }
     outcome.sourceIdCount = sourceIds.length;
     outcome.sourceIds = sourceIds.slice(0, MAX_SOURCE_IDS);
     if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
@@ -219,6 +231,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         logger,
         context,
         signal: AbortSignal.any([abort.signal, own.signal]),
+        http: { pacer },
       });
       const result = fetchOnce(connector, ctx, continuing);
       // Awaited when used; a prefetch that is dropped must not become an unhandled rejection.

@@ -39,6 +39,8 @@ export interface HistoryRecord {
   action?: string;
   /** Seen ids forgotten because the look-back window held more than the cap (duplicates possible). */
   evictedSeenIds?: number;
+  /** Time spent waiting for the source's rate-limit window to reset (see `rate-limit-pacer.ts`). */
+  pacedMs?: number;
   /** Anything a sink reports per incident (XSOAR's created incident ids), truncated. */
   sinkIds?: string[];
   /** Epoch seconds; DynamoDB's TTL deletes the record after it. */
