@@ -10,10 +10,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backlogDrain } from './benchmarks/backlog-drain.js';
+import { catchUpAmplification } from './benchmarks/catch-up.js';
 import { coldStart } from './benchmarks/cold-start.js';
 import { dynamoRequests } from './benchmarks/dynamo-requests.js';
 import { ingestRate } from './benchmarks/ingest-rate.js';
 import { memory } from './benchmarks/memory.js';
+import { rateLimitedDrain } from './benchmarks/rate-limited-drain.js';
 import { runnerOverhead } from './benchmarks/runner-overhead.js';
 import { stateSize } from './benchmarks/state-size.js';
 import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
@@ -36,6 +38,8 @@ const benchmarks: readonly Benchmark[] = [
   { number: '1', id: 'overhead', title: 'Runner overhead', run: runnerOverhead },
   { number: '2', id: 'drain', title: 'Backlog drain', run: backlogDrain },
   { number: '2b', id: 'ingest', title: 'Reference endpoint ingest rate', run: ingestRate },
+  { number: '2c', id: 'catch-up', title: 'Catch-up amplification', run: catchUpAmplification },
+  { number: '2d', id: 'rate-limit', title: 'Drain at the rate limit', run: rateLimitedDrain },
   { number: '3', id: 'requests', title: 'DynamoDB requests per fetch', run: dynamoRequests },
   { number: '4', id: 'state', title: 'State item size', run: stateSize },
   { number: '5', id: 'cold-start', title: 'Cold start', run: (_env, options) => coldStart(options) },

@@ -103,7 +103,11 @@ export const createRateLimitPacer = (options: RateLimitPacerOptions = {}): RateL
         return;
       }
     }
-    const remaining = headerNumber(headers, [rateLimit?.remaining, 'x-ratelimit-remaining', 'ratelimit-remaining']);
+    const remaining = headerNumber(headers, [
+      rateLimit?.remaining,
+      'x-ratelimit-remaining',
+      'ratelimit-remaining',
+    ]);
     if (remaining === undefined) return;
     const resetIn = resetHeader(headers, rateLimit, now);
     const resetAt = resetIn === undefined ? undefined : now + resetIn;
@@ -112,7 +116,8 @@ export const createRateLimitPacer = (options: RateLimitPacerOptions = {}): RateL
     // within one window the lowest count is the latest.
     const sameWindow =
       resetAt !== undefined && window.resetAt !== undefined && Math.abs(resetAt - window.resetAt) < 1_000;
-    if (!sameWindow && resetAt !== undefined && window.resetAt !== undefined && resetAt < window.resetAt) return;
+    if (!sameWindow && resetAt !== undefined && window.resetAt !== undefined && resetAt < window.resetAt)
+      return;
     window.remaining =
       sameWindow && window.remaining !== undefined ? Math.min(window.remaining, remaining) : remaining;
     window.resetAt = sameWindow ? window.resetAt : resetAt;

@@ -1,4 +1,5 @@
 import type { InsertedAlerts } from '../../local/demo-source/alert-store.js';
+import type { RateLimit } from '../../local/demo-source/rate-limit.js';
 import type { AckSinkStats } from './ack-sink.js';
 
 /** The bearer token of the benchmarks' demo source. */
@@ -10,6 +11,16 @@ export interface ServerCalls {
   clear: { args: Record<string, never>; result: null };
   sinkStats: { args: Record<string, never>; result: AckSinkStats };
   sinkReset: { args: { trackIds?: boolean }; result: null };
+  /** What the demo source served: requests, alerts returned, requests refused by its rate limit. */
+  sourceStats: { args: Record<string, never>; result: SourceStats };
+  /** Sets the demo source's rate limit (a fixed window with headers); `null` lifts it. */
+  sourceRateLimit: { args: { limit: RateLimit | null }; result: null };
+}
+
+export interface SourceStats {
+  readonly requests: number;
+  readonly alertsServed: number;
+  readonly rateLimited: number;
 }
 
 export type ServerCall = keyof ServerCalls;

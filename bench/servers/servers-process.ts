@@ -3,9 +3,17 @@
  * process being measured then spends its CPU on the client side only (runner or bare loop), which is
  * what the figures are about; the parent drives this one over IPC (see `servers.ts`).
  */
+
+import type { RateLimit } from '../../local/demo-source/rate-limit.js';
 import { startDemoSource } from '../../local/demo-source/server.js';
 import { startAckSink } from './ack-sink.js';
-import { BENCH_API_KEY, type ServerReply, type ServerRequest, type ServersReady } from './protocol.js';
+import {
+  BENCH_API_KEY,
+  type ServerReply,
+  type ServerRequest,
+  type ServersReady,
+  type SourceStats,
+} from './protocol.js';
 
 const source = await startDemoSource({ apiKey: BENCH_API_KEY, ratePerSecond: 0 });
 const sink = await startAckSink();
@@ -23,6 +31,15 @@ const handle = (request: ServerRequest): unknown => {
       return sink.stats();
     case 'sinkReset':
       sink.reset(request.args as { trackIds?: boolean });
+      return null;
+    case 'sourceStats':
+      return {
+        requests: source.requests,
+        alertsServed: source.alertsServed,
+        rateLimited: source.rateLimited,
+      } satisfies SourceStats;
+    case 'sourceRateLimit':
+      source.setRateLimit((request.args as { limit: RateLimit | null }).limit ?? undefined);
       return null;
   }
 };

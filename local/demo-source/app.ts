@@ -71,7 +71,6 @@ export function setFailure(
         };
 }
 
-
 /** Options of {@link createDemoSourceApp}. */
 export interface DemoSourceAppOptions {
   /** The bearer token clients must send. */

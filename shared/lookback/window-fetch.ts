@@ -105,7 +105,9 @@ export const windowFetch = async <P, E>(
   }
   const cursorMs = Number.isNaN(parsedCursor) ? ctx.firstFetch.getTime() : parsedCursor;
   const seen = SeenIds.parse(last.seen);
-  const settledMs = Number.isNaN(parsedCursor) ? cursorMs : parseSettled(last.settled, cursorMs, ctx.lookBackMs);
+  const settledMs = Number.isNaN(parsedCursor)
+    ? cursorMs
+    : parseSettled(last.settled, cursorMs, ctx.lookBackMs);
   // The first fetch starts exactly at first_fetch; later ones look back to the settled point, except
   // the later pages of one drain, which continue at the cursor.
   const startMs = options.continuing ? cursorMs : windowStart(cursorMs, ctx.lookBackMs, settledMs);

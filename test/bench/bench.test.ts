@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backlogDrain } from '../../bench/benchmarks/backlog-drain.js';
+import { catchUpAmplification } from '../../bench/benchmarks/catch-up.js';
 import { coldStart } from '../../bench/benchmarks/cold-start.js';
 import { dynamoRequests } from '../../bench/benchmarks/dynamo-requests.js';
 import { ingestRate } from '../../bench/benchmarks/ingest-rate.js';
 import { memory } from '../../bench/benchmarks/memory.js';
+import { rateLimitedDrain } from '../../bench/benchmarks/rate-limited-drain.js';
 import { runnerOverhead } from '../../bench/benchmarks/runner-overhead.js';
 import { stateSize } from '../../bench/benchmarks/state-size.js';
 import { type BenchEnvironment, startBenchEnvironment } from '../../bench/environment.js';
@@ -89,6 +91,31 @@ describe('the benchmarks, at tiny sizes', () => {
 
       expectResult(result, 'backlog-drain');
       expect(result.notes.join(' ')).toContain('exactly once');
+    },
+    SLOW,
+  );
+
+  it(
+    'catch-up: events read per incident pushed, for each look-back, every incident once',
+    async () => {
+      const result = await catchUpAmplification(env, options, 600);
+
+      expectResult(result, 'catch-up');
+      expect(result.measurements.filter((item) => item.unit === '×')).toHaveLength(3);
+    },
+    SLOW,
+  );
+
+  it(
+    'rate-limited drain: paced by the source, every incident once, 429s counted',
+    async () => {
+      const result = await rateLimitedDrain(env, options, 3_000);
+
+      expectResult(result, 'rate-limit');
+      expect(result.notes.join(' ')).toContain('exactly once');
+      expect(
+        result.measurements.find((item) => item.name === 'Answered 429')!.summary.max,
+      ).toBeGreaterThanOrEqual(0);
     },
     SLOW,
   );

@@ -114,3 +114,34 @@ describe('catching up a backlog with a look-back', () => {
     expect([...received.values()].every((count) => count === 1)).toBe(true);
   }, 120_000);
 });
+
+describe('draining a rate-limited source', () => {
+  it('runs at its limit from its headers, meets no storm of 429s, and says it was paced', async () => {
+    // 2 requests a second, pages of 1,000: the drain needs about 12 requests, six windows; a fetch and
+    // its push take less than the half second the limit leaves each request, so the window runs out.
+    source = await startDemoSource({
+      apiKey: API_KEY,
+      ratePerSecond: 0,
+      rateLimit: { requests: 2, perMs: 1_000 },
+    });
+    const now = Date.now();
+    source.backlog(12_000, { from: now - 2 * HOUR + 60_000, to: now - 1_000 });
+    const { sink, received } = aCountingSink();
+    const document = aHelloworldInstance(anInstanceId('paced'), source.url, {
+      first_fetch: '2 hours',
+      max_fetch: 1000,
+    });
+
+    const outcome = await invoke(document, sink);
+
+    expect(outcome.status).toBe('ok');
+    expect(received.size).toBe(12_000);
+    expect([...received.values()].every((count) => count === 1)).toBe(true);
+    // At most one 429 per minute of draining: this drain takes well under a minute.
+    expect(source.rateLimited).toBeLessThanOrEqual(1);
+    expect(outcome.pacedMs).toBeGreaterThan(0);
+    expect(outcome.message).toMatch(/Paced by the source's rate limit: \d+ requests? waited/);
+    const [recorded] = await fixture.store.listHistory(document.id, { limit: 1 });
+    expect(recorded?.pacedMs).toBe(outcome.pacedMs);
+  }, 120_000);
+});
