@@ -29,7 +29,8 @@ export interface StartLocalDynamoOptions {
 export interface LocalDynamo {
   /** `http://127.0.0.1:<port>` — pass it to {@link createLocalDynamoClient}. */
   readonly endpoint: string;
-  readonly engine: LocalDynamoEngine;
+  /** `external`: an existing DynamoDB named by `AWS_ENDPOINT_URL_DYNAMODB` (see `external-dynamo.ts`). */
+  readonly engine: LocalDynamoEngine | 'external';
   /** Stops the server (kills the java process and waits for it to exit). Safe to call twice. */
   stop(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { type DashboardServer, startDashboard } from './dashboard/server.js';
 import { applyDemoBehaviour, demoBehaviourFromEnv } from './demo-source/demo-behaviour.js';
 import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { externalDynamo } from './external-dynamo.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
 import { defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
 import { type Scheduler, startScheduler } from './scheduler.js';
@@ -90,13 +91,18 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
   };
   try {
-    const dynamo = await startLocalDynamo({
-      dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
-      port: options.dynamoPort,
-      startTimeoutMs: options.dynamoStartTimeoutMs,
-    });
+    // An existing DynamoDB when AWS_ENDPOINT_URL_DYNAMODB names one (as the SDK reads it), else embedded.
+    const external = externalDynamo();
+    const dynamo =
+      external?.dynamo ??
+      (await startLocalDynamo({
+        dataDir: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
+        port: options.dynamoPort,
+        startTimeoutMs: options.dynamoStartTimeoutMs,
+      }));
     stops.push(() => dynamo.stop());
-    const client = createLocalDynamoClient(dynamo.endpoint);
+    const client = external?.client ?? createLocalDynamoClient(dynamo.endpoint);
+    // Created if missing, on an existing DynamoDB as on the embedded one.
     await ensureTables(client, defaultTableNames);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const incidents = new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents });
