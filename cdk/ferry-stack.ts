@@ -6,8 +6,10 @@ import { ConfigError } from '../shared/errors.js';
 import { ConnectorFunction } from './connector-function.js';
 import type { DeployConfig } from './deploy-config.js';
 import { FerryAlarms } from './ferry-alarms.js';
+import { FerryDashboard } from './ferry-dashboard.js';
 import { FetchScheduler } from './fetch-scheduler.js';
 import { ingestFunctionKey } from './function-settings.js';
+import { ingestThrottleFor } from './ingest-throttle.js';
 import { IngestionApi } from './ingestion-api.js';
 import { defaultInstanceParameterPrefix, InstanceParameter } from './instance-parameter.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
@@ -72,9 +74,14 @@ export class FerryStack extends Stack {
     const scheduler = new FetchScheduler(this, 'Scheduler');
     alarms.deadLetters('DeadLetters', scheduler.deadLetterQueue);
 
+    // The endpoint's throttle follows the instance count: no instance meets a 429 by design.
+    const ingestThrottle = ingestThrottleFor(config.instances);
+    if (config.ingestEndpoint && ingestThrottle.warning)
+      Annotations.of(this).addWarningV2('ferry:ingest-quota', ingestThrottle.warning);
     const ingestion = config.ingestEndpoint
       ? new IngestionApi(this, 'Ingestion', {
           tokenParameterName: config.ingestTokenParameterName,
+          throttle: ingestThrottle.throttle,
           settings: config.functions[ingestFunctionKey]!,
           removalPolicy,
           secureStringKey,
@@ -125,6 +132,12 @@ export class FerryStack extends Stack {
         interval: Duration.minutes(instance.rateMinutes),
       });
     }
+
+    new FerryDashboard(this, 'Dashboard', {
+      functions: new Map([...functions].map(([connector, fn]) => [connector, fn.function])),
+      deadLetterQueue: scheduler.deadLetterQueue,
+      ingestFunction: ingestion?.function,
+    });
 
     config.warnings.forEach((warning, index) => {
       Annotations.of(this).addWarningV2(`ferry:config-${index + 1}`, warning);

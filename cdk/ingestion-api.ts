@@ -18,14 +18,15 @@ import { byArrivalIndex } from '../functions/ingest/incident-store.js';
 import { FerryFunction } from './ferry-function.js';
 import type { FunctionSettings } from './function-settings.js';
 import { incidentsTableKeys } from './incidents-table-keys.js';
+import { minimumIngestThrottle } from './ingest-throttle.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { ssmParameterArn } from './ssm-parameter-arn.js';
 
 /** What `DynamoIncidentStore` sends: PutItem (conditional) to store, Query on the arrival index to list. */
 export const incidentsTableActions = { table: ['dynamodb:PutItem'], index: ['dynamodb:Query'] } as const;
 
-/** Requests per second the endpoint serves before answering 429. */
-export const defaultIngestThrottle: ThrottleSettings = { rateLimit: 50, burstLimit: 100 };
+/** Requests per second the endpoint serves before answering 429, when no throttle is given. */
+export const defaultIngestThrottle: ThrottleSettings = minimumIngestThrottle;
 
 export interface IngestionApiProps {
   /** The SecureString holding the bearer token; the stack never sees its value. */
@@ -35,7 +36,7 @@ export interface IngestionApiProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default - the AWS managed key `aws/ssm` (see ConnectorFunctionProps.secureStringKey) */
   readonly secureStringKey?: IKey;
-  /** @default {@link defaultIngestThrottle} */
+  /** @default {@link defaultIngestThrottle}; the stack derives it from the instances (`ingest-throttle.ts`) */
   readonly throttle?: ThrottleSettings;
   /** @default - no metafile */
   readonly bundling?: FerryBundlingOptions;

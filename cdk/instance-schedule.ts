@@ -23,6 +23,17 @@ export interface InstanceScheduleProps {
   readonly retryAttempts?: number;
 }
 
+/**
+ * The flexible time window a schedule fires in: its whole interval, up to 15 minutes. Schedules
+ * deployed together would otherwise fire together every interval (a thundering herd on Lambda, the
+ * source APIs and the ingestion endpoint); with a window, Scheduler disperses each invocation within it
+ * ("Setting a flexible time window improves the reliability of your schedule by dispersing your target
+ * invocations": EventBridge Scheduler User Guide, "Configuring flexible time windows"). Two fetches may
+ * then be up to two intervals apart: the look-back reaches back from the settled point, not from now,
+ * so a longer gap loses nothing.
+ */
+export const flexibleWindowMinutes = (intervalMinutes: number): number => Math.min(intervalMinutes, 15);
+
 /** `rate(1 minute)`, `rate(5 minutes)`: Scheduler wants the singular for one. */
 export const rateExpression = (minutes: number): string =>
   `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
@@ -52,7 +63,7 @@ export class InstanceSchedule extends Construct {
       description: `Ferry: fetch instance "${props.instanceId}" every ${props.rate.toHumanString()}`,
       scheduleExpression: rateExpression(minutes),
       state: props.enabled ? 'ENABLED' : 'DISABLED',
-      flexibleTimeWindow: { mode: 'OFF' },
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: flexibleWindowMinutes(minutes) },
       target: {
         arn: props.target.functionArn,
         roleArn: props.role.roleArn,

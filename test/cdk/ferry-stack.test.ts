@@ -318,7 +318,8 @@ describe('schedules', () => {
       external: 'rate(1 minute)',
     });
     expect(all.demo).toMatchObject({
-      FlexibleTimeWindow: { Mode: 'OFF' },
+      // Dispersed over its interval, so schedules deployed together do not fire together.
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 5 },
       State: 'ENABLED',
       Target: {
         Arn: { 'Fn::GetAtt': [helloworldFn(), 'Arn'] },
@@ -327,6 +328,15 @@ describe('schedules', () => {
       },
     });
     expect(all['to-bus'].Target.Arn).toEqual({ 'Fn::GetAtt': [otherFn(), 'Arn'] });
+  });
+
+  it('spreads every schedule over its interval, at most 15 minutes', () => {
+    const windows = Object.fromEntries(
+      Object.entries(schedules()).map(([name, s]) => [name, s.FlexibleTimeWindow]),
+    );
+
+    expect(windows.paused).toEqual({ Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1 });
+    expect(windows.hourly).toEqual({ Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 });
   });
 
   it("puts them in this stack's schedule group, created first", () => {
@@ -430,6 +440,32 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: 'soc@example.com',
     });
+  });
+});
+
+describe('dashboard', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the dashboard body, read as JSON once its tokens are joined
+  const body = (): any => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const parts = dashboards[0]!.Properties.DashboardBody['Fn::Join'][1] as unknown[];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+  };
+
+  it('shows fetches, incidents pushed, errors and cursor lag per instance from the runner metrics', () => {
+    const expressions = JSON.stringify(body());
+
+    for (const metric of ['FetchErrors', 'FetchDuration', 'IncidentsPushed', 'CursorLag']) {
+      expect(expressions).toContain(`SEARCH('{Ferry,connector,instance} MetricName=\\"${metric}\\"'`);
+    }
+  });
+
+  it('lists the instances failing most, and the functions and dead letters beside them', () => {
+    const text = JSON.stringify(body());
+
+    expect(text).toContain('SELECT SUM(FetchErrors) FROM SCHEMA(\\"Ferry\\", connector, instance)');
+    expect(text).toContain('ApproximateNumberOfMessagesVisible');
+    expect(text).toContain('Throttles');
   });
 });
 
