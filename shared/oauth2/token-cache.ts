@@ -78,10 +78,10 @@ const inProcess = new WeakMap<
 >();
 
 const slotOf = (context: IntegrationContext, key: string) => {
-  let slots = inProcess.get(context);
-  if (!slots) inProcess.set(context, (slots = new Map()));
-  let slot = slots.get(key);
-  if (!slot) slots.set(key, (slot = {}));
+  const slots = inProcess.get(context) ?? new Map();
+  inProcess.set(context, slots);
+  const slot = slots.get(key) ?? {};
+  slots.set(key, slot);
   return slot;
 };
 
