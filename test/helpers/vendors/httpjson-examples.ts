@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { instanceSchema } from '../../../shared/config/schema.js';
 import type { ConformanceSource } from '../../../shared/kit/index.js';
+import { type CrowdStrikeServer, startCrowdStrike } from './crowdstrike.js';
 import { type GitHubServer, startGitHub } from './github.js';
 import { type OktaServer, startOkta } from './okta.js';
 import { type PagerDutyServer, startPagerDuty } from './pagerduty.js';
@@ -12,6 +13,10 @@ export const EXAMPLES = {
   okta: 'okta-system-log.json',
   github: 'github-dependabot-alerts.json',
   githubOrg: 'github-dependabot-alerts-org.json',
+  crowdstrike: 'crowdstrike-falcon-alerts.json',
+  graph: 'microsoft-graph-security-alerts-v2.json',
+  sentinelone: 'sentinelone-threats.json',
+  jira: 'jira-issues-by-jql.json',
 } as const;
 
 /** An example read verbatim, checked against the config file's instance schema. */
@@ -20,14 +25,29 @@ export const loadExample = (file: string) =>
     JSON.parse(readFileSync(new URL(`../../../examples/httpjson/${file}`, import.meta.url), 'utf8')),
   );
 
-/** The example's parameters with only the URL's origin moved to a local server (path and query kept). */
-export const localParams = (file: string, serverUrl: string): Record<string, unknown> => {
-  const { params } = loadExample(file);
-  const url = new URL(params.url as string);
+/** `url` with its origin moved to `serverUrl`'s (path and query kept; a `{{id}}` template survives). */
+const moved = (url: string, serverUrl: string): string => {
   const local = new URL(serverUrl);
-  url.protocol = local.protocol;
-  url.host = local.host;
-  return { ...params, url: url.toString() };
+  return url.replace(/^https?:\/\/[^/]+/, `${local.protocol}//${local.host}`);
+};
+
+/**
+ * The example's parameters with only the origins moved to local servers: the API's (`url`,
+ * `details.url`) to `serverUrl`, an OAuth2 `token_url` to `tokenServerUrl` (the API's by default).
+ */
+export const localParams = (
+  file: string,
+  serverUrl: string,
+  tokenServerUrl = serverUrl,
+): Record<string, unknown> => {
+  const { params } = loadExample(file);
+  const local: Record<string, unknown> = { ...params, url: moved(params.url as string, serverUrl) };
+  const details = params.details as Record<string, unknown> | undefined;
+  if (details) local.details = { ...details, url: moved(details.url as string, serverUrl) };
+  const auth = params.auth as Record<string, unknown>;
+  if (auth.type === 'oauth2')
+    local.auth = { ...auth, token_url: moved(auth.token_url as string, tokenServerUrl) };
+  return local;
 };
 
 const probeOf = (server: VendorControls) => ({
@@ -80,4 +100,20 @@ export const gitHubOrgSource = async (): Promise<ConformanceSource & { server: G
       return `${repo}#${server.add(t, { repo }).number}`;
     });
   return { ...sourceOf(server, EXAMPLES.githubOrg, add), server };
+};
+
+/** A CrowdStrike server (OAuth2, queries → entities) and the Falcon alerts example pointed at it. */
+export const crowdStrikeSource = async (
+  options: { tokenLifetimeSeconds?: number } = {},
+): Promise<ConformanceSource & { server: CrowdStrikeServer }> => {
+  const server = await startCrowdStrike(options);
+  return {
+    params: localParams(EXAMPLES.crowdstrike, server.url),
+    secrets: { client_id: server.clientId, client_secret: server.clientSecret },
+    wrongSecrets: { client_id: server.clientId, client_secret: `${server.clientSecret.slice(0, 6)}-rotated` },
+    add: async (times) => times.map((t) => server.add(t).composite_id),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
 };
