@@ -3,6 +3,7 @@ import { instanceSchema } from '../../../shared/config/schema.js';
 import type { ConformanceSource } from '../../../shared/kit/index.js';
 import { type CrowdStrikeServer, startCrowdStrike } from './crowdstrike.js';
 import { type GitHubServer, startGitHub } from './github.js';
+import { type GraphServer, startMicrosoftGraph } from './microsoft-graph.js';
 import { type OktaServer, startOkta } from './okta.js';
 import { type PagerDutyServer, startPagerDuty } from './pagerduty.js';
 import type { RunningServer, VendorControls } from './vendor-server.js';
@@ -112,6 +113,27 @@ export const crowdStrikeSource = async (
     secrets: { client_id: server.clientId, client_secret: server.clientSecret },
     wrongSecrets: { client_id: server.clientId, client_secret: `${server.clientSecret.slice(0, 6)}-rotated` },
     add: async (times) => times.map((t) => server.add(t).composite_id),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
+};
+
+/** Graph's alerts_v2 and a login.microsoftonline.com stand-in (two origins), the Graph example at them. */
+export const graphSource = async (
+  options: { tokenLifetimeSeconds?: number } = {},
+): Promise<ConformanceSource & { server: GraphServer }> => {
+  const server = await startMicrosoftGraph(options);
+  const params = localParams(EXAMPLES.graph, server.url, server.login.url);
+  const auth = params.auth as { token_url: string };
+  return {
+    params: {
+      ...params,
+      auth: { ...auth, token_url: auth.token_url.replace('<tenant-id>', server.tenantId) },
+    },
+    secrets: { client_id: server.clientId, client_secret: server.clientSecret },
+    wrongSecrets: { client_id: server.clientId, client_secret: 'qWg~expired-secret-value' },
+    add: async (times) => times.map((t) => server.add(t).id),
     rateLimit: probeOf(server),
     close: () => server.close(),
     server,
