@@ -3,9 +3,11 @@ import { instanceSchema } from '../../../shared/config/schema.js';
 import type { ConformanceSource } from '../../../shared/kit/index.js';
 import { type CrowdStrikeServer, startCrowdStrike } from './crowdstrike.js';
 import { type GitHubServer, startGitHub } from './github.js';
+import { type JiraServer, startJira } from './jira.js';
 import { type GraphServer, startMicrosoftGraph } from './microsoft-graph.js';
 import { type OktaServer, startOkta } from './okta.js';
 import { type PagerDutyServer, startPagerDuty } from './pagerduty.js';
+import { type SentinelOneServer, startSentinelOne } from './sentinelone.js';
 import type { RunningServer, VendorControls } from './vendor-server.js';
 
 /** The example configurations of `examples/httpjson/`, by file name. */
@@ -134,6 +136,30 @@ export const graphSource = async (
     secrets: { client_id: server.clientId, client_secret: server.clientSecret },
     wrongSecrets: { client_id: server.clientId, client_secret: 'qWg~expired-secret-value' },
     add: async (times) => times.map((t) => server.add(t).id),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
+};
+
+/** A SentinelOne server and the threats example pointed at it. */
+export const sentinelOneSource = async (): Promise<ConformanceSource & { server: SentinelOneServer }> => {
+  const server = await startSentinelOne();
+  return { ...sourceOf(server, EXAMPLES.sentinelone, (times) => times.map((t) => server.add(t).id)), server };
+};
+
+/** A Jira Cloud server (the API user in America/New_York) and the JQL example pointed at it. */
+export const jiraSource = async (): Promise<ConformanceSource & { server: JiraServer }> => {
+  const server = await startJira();
+  return {
+    params: localParams(EXAMPLES.jira, server.url),
+    secrets: { username: server.email, password: server.apiToken },
+    wrongSecrets: { username: server.email, password: 'ATATT3x-revoked' },
+    add: async (times) =>
+      times.map((t) => {
+        const issue = server.add(t);
+        return `${issue.key}@${issue.fields.updated}`;
+      }),
     rateLimit: probeOf(server),
     close: () => server.close(),
     server,
