@@ -412,15 +412,16 @@ const checkDetails = (params: ParamsObject, chain: NonNullable<ParamsObject['det
   }
   if (chain.method === 'GET' && chain.body !== undefined)
     issue(['details', 'body'], 'is sent only with "method": "POST"');
-  const origin = (text: string) => new URL(text.replace(/\{\{\s*id\s*\}\}/g, 'x')).origin;
-  if (
-    URL.canParse(chain.url.replace(/\{\{\s*id\s*\}\}/g, 'x')) &&
-    origin(chain.url) !== new URL(params.url).origin
-  ) {
-    issue(
-      ['details', 'url'],
-      `must be on ${new URL(params.url).origin}, the origin of url: the instance's credentials are sent to it`,
-    );
+  // Compared only when both parse: a malformed URL already has its own issue.
+  const detailsUrl = chain.url.replace(/\{\{\s*id\s*\}\}/g, 'x');
+  if (URL.canParse(detailsUrl) && URL.canParse(params.url)) {
+    const expected = new URL(params.url).origin;
+    if (new URL(detailsUrl).origin !== expected) {
+      issue(
+        ['details', 'url'],
+        `must be on ${expected}, the origin of url: the instance's credentials are sent to it`,
+      );
+    }
   }
   for (const name of Object.keys(chain.headers)) {
     if (

@@ -77,7 +77,7 @@ describe('httpjson with the Jira issues-by-JQL example', () => {
     expect(instance.sink.pushedIds()).toEqual(issues.map((issue) => `${issue.key}@${issue.fields.updated}`));
     const [first] = instance.sink.batches.flatMap((batch) => batch.incidents);
     // fields.updated "…T08:30:00.123-0400" read with its pattern: the exact instant.
-    expect(Date.parse(first!.occurred)).toBe(now - 50 * MINUTE + 123);
+    expect(Date.parse(first!.occurred!)).toBe(now - 50 * MINUTE + 123);
     const jql = server.requests.at(-3)!.query.jql!;
     expect(jql).toMatch(
       /^project = SEC AND updated >= "\d{4}-\d{2}-\d{2} \d{2}:\d{2}" AND updated < "\d{4}-\d{2}-\d{2} \d{2}:\d{2}" ORDER BY updated ASC$/,
