@@ -5,7 +5,13 @@ import { readPath } from './json-path.js';
 import { withBody } from './page-request.js';
 import type { HttpJsonDetails, HttpJsonParams } from './params.js';
 import { sendRequest } from './send-request.js';
-import { placeholdersIn, type RequestValues, readItemField, renderRequestValue } from './template.js';
+import {
+  placeholdersIn,
+  type RequestValues,
+  readItemField,
+  renderRequestValue,
+  stringsIn,
+} from './template.js';
 
 /**
  * Chained requests: the main request listed ids (CrowdStrike's `/alerts/queries/alerts/v2`), and the
@@ -18,11 +24,9 @@ const ID_IN_TEXT = /\{\{\s*id\s*\}\}/g;
 
 /** True when the details request is one per id (`{{id}}` anywhere in it). */
 export const isPerId = (chain: HttpJsonDetails): boolean =>
-  [
-    chain.url,
-    ...Object.values(chain.query_params).map(String),
-    ...Object.values(chain.body ?? {}).map(String),
-  ].some((text) => placeholdersIn(text).includes('id'));
+  [chain.url, ...stringsIn(chain.query_params), ...stringsIn(chain.body)].some((text) =>
+    placeholdersIn(text).includes('id'),
+  );
 
 /** Ids per details request. */
 export const batchSizeOf = (chain: HttpJsonDetails): number =>
