@@ -17,6 +17,8 @@ import {
 /**
  * The parameters of the generic HTTP JSON connector: everything it knows about a source. Defaults live
  * here; `docs/writing-a-connector.md` and `examples/httpjson/*.json` show whole configurations.
+ * Longer than most files on purpose: it is the connector's whole configuration surface in one schema,
+ * and the checks that span fields (details vs url, body vs Content-Type) need all of it in view.
  */
 
 // RFC 9110 §5.6.2 token: what a header name may be.
