@@ -1,5 +1,7 @@
 import type { ConnectorContext } from '../../shared/connector.js';
 import { ConfigError } from '../../shared/errors.js';
+import { bearerToken } from '../../shared/oauth2/token-cache.js';
+import type { ClientCredentials } from '../../shared/oauth2/token-request.js';
 import type { HttpJsonParams } from './params.js';
 
 /** The secrets each kind of auth reads. */
@@ -7,6 +9,8 @@ export const secretsFor = (auth: HttpJsonParams['auth']): readonly string[] => {
   switch (auth.type) {
     case 'basic':
       return ['username', 'password'];
+    case 'oauth2':
+      return ['client_id', 'client_secret'];
     case 'none':
       return [];
     default:
@@ -27,8 +31,29 @@ const secret = (ctx: ConnectorContext<HttpJsonParams>, name: string): string => 
   return value;
 };
 
-/** The headers that authenticate every request, built from the instance's secrets. */
-export const authHeaders = (ctx: ConnectorContext<HttpJsonParams>): Record<string, string> => {
+/** The client credentials of an `oauth2` instance. */
+export const clientCredentialsOf = (ctx: ConnectorContext<HttpJsonParams>): ClientCredentials | undefined => {
+  const { auth } = ctx.params;
+  if (auth.type !== 'oauth2') return undefined;
+  return {
+    tokenUrl: auth.token_url,
+    clientId: secret(ctx, 'client_id'),
+    clientSecret: secret(ctx, 'client_secret'),
+    scope: auth.scope,
+    audience: auth.audience,
+    clientAuth: auth.client_auth,
+    extraParams: auth.token_params,
+  };
+};
+
+/**
+ * The headers that authenticate a request to the API, built from the instance's secrets (an OAuth2
+ * token from the integration context or the token URL). `rejected` is a token the API just refused.
+ */
+export const authHeaders = async (
+  ctx: ConnectorContext<HttpJsonParams>,
+  options: { rejected?: string } = {},
+): Promise<Record<string, string>> => {
   const { auth } = ctx.params;
   switch (auth.type) {
     case 'bearer':
@@ -39,6 +64,8 @@ export const authHeaders = (ctx: ConnectorContext<HttpJsonParams>): Record<strin
     }
     case 'header':
       return { [auth.header]: `${auth.prefix}${secret(ctx, 'token')}` };
+    case 'oauth2':
+      return { authorization: `Bearer ${await bearerToken(ctx, clientCredentialsOf(ctx)!, options)}` };
     case 'none':
       return {};
   }

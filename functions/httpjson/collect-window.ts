@@ -1,10 +1,11 @@
 import type { ConnectorContext, TimeWindow } from '../../shared/connector.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import type { HttpResponse } from '../../shared/http-client.js';
+import { fetchDetails } from './details.js';
 import { itemId, itemsOf, itemTime } from './items.js';
-import { firstPage, nextPage, type PageRequest, toHttpRequest } from './page-request.js';
+import { firstPage, nextPage, originOf, type PageRequest, toHttpRequest, valuesOf } from './page-request.js';
 import type { HttpJsonParams } from './params.js';
-import { noteRateLimit, paceRequest } from './rate-limit.js';
+import { sendRequest } from './send-request.js';
 
 interface Collected {
   readonly item: unknown;
@@ -14,15 +15,24 @@ interface Collected {
 }
 
 /** Sends one page request, pacing for the rate limit first and noting what the response says about it. */
-export const sendPage = async (
+export const sendPage = (
   ctx: ConnectorContext<HttpJsonParams>,
   page: PageRequest,
-): Promise<HttpResponse<unknown>> => {
-  await paceRequest(ctx);
-  const response = await ctx.http.request<unknown>(toHttpRequest(ctx, page));
-  noteRateLimit(ctx, response.headers);
-  return response;
-};
+): Promise<HttpResponse<unknown>> =>
+  sendRequest(ctx, toHttpRequest(ctx, page), { scope: 'main', config: ctx.params.rate_limit });
+
+/**
+ * The items of a page: the listed items themselves, or (chained requests) their details, fetched in
+ * batches from `details.url`, in the listed order.
+ */
+export const pageItems = async (
+  ctx: ConnectorContext<HttpJsonParams>,
+  page: PageRequest,
+  listed: unknown[],
+): Promise<unknown[]> =>
+  ctx.params.details && listed.length > 0
+    ? fetchDetails(ctx, listed, { ...valuesOf(ctx, originOf(page)), cursor: undefined })
+    : listed;
 
 /**
  * Items per request: the window's limit for an oldest-first source that filters by time (a short answer
@@ -91,7 +101,8 @@ export const collectWindow = async (
     }
     const response = await sendPage(ctx, page);
     requests++;
-    const items = itemsOf(params, response);
+    const listed = itemsOf(params, response);
+    const items = await pageItems(ctx, page, listed);
     let lastItemMs: number | undefined;
     let pastWindow = false;
     for (const [index, item] of items.entries()) {
@@ -110,9 +121,9 @@ export const collectWindow = async (
       const id = itemId(params, item, index);
       if (!kept.has(id)) kept.set(id, { item, timeMs, seq: seq++ });
     }
-    ctx.logger.debug('httpjson page', { request: requests, items: items.length, kept: kept.size });
+    ctx.logger.debug('httpjson page', { request: requests, items: listed.length, kept: kept.size });
     if (pastWindow || (asc && kept.size >= window.limit)) break;
-    page = nextPage(ctx, page, { response, items, lastItemMs });
+    page = nextPage(ctx, page, { response, items: listed, lastItemMs });
   }
   return [...kept.values()]
     .sort((a, b) => a.timeMs - b.timeMs || a.seq - b.seq)

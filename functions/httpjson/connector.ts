@@ -1,6 +1,6 @@
 import { defineConnector, type WindowConnector } from '../../shared/connector.js';
 import { authHeaders } from './auth.js';
-import { collectWindow, sendPage } from './collect-window.js';
+import { collectWindow, pageItems, sendPage } from './collect-window.js';
 import { itemId, itemsOf, itemTime } from './items.js';
 import { firstPage } from './page-request.js';
 import { type HttpJsonParams, httpJsonParams, MAX_WINDOW_PAGE } from './params.js';
@@ -32,11 +32,14 @@ export const httpjson = defineConnector<HttpJsonParams, unknown, WindowConnector
   async test(ctx) {
     // XSOAR's test-module: one request for the last hour proves the URL, the credentials and that the
     // response has the configured shape; the first item, if any, must map to a valid incident.
-    authHeaders(ctx);
+    // Missing secrets fail first, naming the secret; an OAuth2 instance proves its client credentials here.
+    await authHeaders(ctx);
     const end = ctx.now;
     const start = new Date(end.getTime() - 3_600_000);
-    const response = await sendPage(ctx, firstPage(start, end, Math.min(ctx.params.page_size, 10)));
-    const items = itemsOf(ctx.params, response);
+    const page = firstPage(start, end, Math.min(ctx.params.page_size, 10));
+    const response = await sendPage(ctx, page);
+    // Chained requests: the details of what was listed, so the details endpoint is proven too.
+    const items = await pageItems(ctx, page, itemsOf(ctx.params, response));
     if (items.length > 0) {
       itemTime(ctx.params, items[0], 0);
       itemId(ctx.params, items[0], 0);

@@ -35,12 +35,14 @@ export const itemsOf = (params: HttpJsonParams, response: HttpResponse<unknown>)
 /** When an item occurred (epoch ms); a clear error naming the item and the path when it cannot be read. */
 export const itemTime = (params: HttpJsonParams, item: unknown, index: number): number => {
   const raw = readPath(item, params.fields.occurred);
-  const ms = parseItemTime(raw);
+  const ms = parseItemTime(raw, params.fields.occurred_format, params.time_zone);
   if (ms === undefined) {
     throw new SourceError(
       ErrorCodes.SOURCE_BAD_RESPONSE,
       `Item #${index} of the response has no time at fields.occurred "${params.fields.occurred}" (found ${describe(raw)}); ` +
-        'it must be an ISO-8601 date or epoch seconds or milliseconds. Check fields.occurred.',
+        (params.fields.occurred_format === 'auto'
+          ? 'it must be an ISO-8601 date or epoch seconds or milliseconds. Check fields.occurred.'
+          : `it must be written as fields.occurred_format "${params.fields.occurred_format}"${params.time_zone === 'UTC' ? '' : ` (in ${params.time_zone})`}. Check fields.occurred and fields.occurred_format.`),
     );
   }
   return ms;

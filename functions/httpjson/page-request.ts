@@ -1,11 +1,11 @@
 import type { ConnectorContext } from '../../shared/connector.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import type { HttpRequest, HttpResponse } from '../../shared/http-client.js';
-import { authHeaders } from './auth.js';
 import { readPath } from './json-path.js';
 import { linkTarget } from './link-header.js';
 import type { HttpJsonParams } from './params.js';
-import { rateLimitHeaders } from './rate-limit.js';
+import { bodyTypeOf, encodeBody } from './request-body.js';
+import { lowerCaseNames } from './send-request.js';
 import { type RequestValues, renderRequestBody, renderRequestValue } from './template.js';
 import { formatWindowEdge } from './window-time.js';
 
@@ -15,7 +15,7 @@ import { formatWindowEdge } from './window-time.js';
  */
 export type PageRequest = TemplatePage | UrlPage;
 
-interface TemplatePage {
+export interface TemplatePage {
   readonly kind: 'template';
   readonly start: Date;
   readonly end: Date;
@@ -43,34 +43,46 @@ export const firstPage = (start: Date, end: Date, size: number): PageRequest => 
   offset: 0,
 });
 
-const valuesOf = (ctx: ConnectorContext<HttpJsonParams>, page: TemplatePage): RequestValues => ({
+/** The placeholder values of a page: the window's edges in `time_format`, the size, the cursor. */
+export const valuesOf = (ctx: ConnectorContext<HttpJsonParams>, page: TemplatePage): RequestValues => ({
   query: ctx.query ?? '',
-  start: formatWindowEdge(page.start, ctx.params.time_format, 'start'),
-  end: formatWindowEdge(page.end, ctx.params.time_format, 'end'),
+  start: formatWindowEdge(page.start, ctx.params.time_format, 'start', ctx.params.time_zone),
+  end: formatWindowEdge(page.end, ctx.params.time_format, 'end', ctx.params.time_zone),
   limit: page.size,
   ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
 });
 
-/** Header names in lower case, so a configured `Accept` replaces the client's default `accept`, not joins it. */
-const lowerCaseNames = (headers: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+/**
+ * The body and headers of a request: the rendered body written as its declared type, under the
+ * declared Content-Type (or the type's own).
+ */
+export const withBody = (
+  headers: Record<string, string>,
+  body: Record<string, unknown> | undefined,
+  bodyType: 'json' | 'form' | undefined,
+  values: RequestValues,
+): Pick<HttpRequest, 'headers' | 'body'> => {
+  const lower = lowerCaseNames(headers);
+  if (!body) return { headers: lower };
+  const rendered = renderRequestBody(body, values) as Record<string, unknown>;
+  const encoded = encodeBody(rendered, bodyTypeOf(bodyType, headers), headers);
+  return { headers: { ...lower, 'content-type': encoded.contentType }, body: encoded.body };
+};
 
-/** The HTTP request for `page`, with the instance's auth and rate-limit headers. */
+/** The HTTP request for `page` (the instance's auth is added when it is sent). */
 export const toHttpRequest = (ctx: ConnectorContext<HttpJsonParams>, page: PageRequest): HttpRequest => {
   const { params } = ctx;
-  const common = {
-    method: params.method,
-    headers: lowerCaseNames({ ...params.headers, ...authHeaders(ctx) }),
-    rateLimit: rateLimitHeaders(params),
-  };
   if (page.kind === 'url') {
     // The source's next URL carries the query; a POST body is sent again with the window it started from.
     return {
-      ...common,
+      method: params.method,
       url: page.url,
-      ...(params.body
-        ? { body: renderRequestBody(params.body, valuesOf(ctx, { ...page.origin, cursor: undefined })) }
-        : {}),
+      ...withBody(
+        params.headers,
+        params.body,
+        params.body_type,
+        valuesOf(ctx, { ...page.origin, cursor: undefined }),
+      ),
     };
   }
   const values = valuesOf(ctx, page);
@@ -86,10 +98,10 @@ export const toHttpRequest = (ctx: ConnectorContext<HttpJsonParams>, page: PageR
     query[pagination.param] = page.cursor;
   }
   return {
-    ...common,
+    method: params.method,
     url: params.url,
     query,
-    ...(params.body ? { body: renderRequestBody(params.body, values) } : {}),
+    ...withBody(params.headers, params.body, params.body_type, values),
   };
 };
 
@@ -105,7 +117,7 @@ const sameOrigin = (ctx: ConnectorContext<HttpJsonParams>, next: string, what: s
   return next;
 };
 
-const originOf = (page: PageRequest): TemplatePage => (page.kind === 'template' ? page : page.origin);
+export const originOf = (page: PageRequest): TemplatePage => (page.kind === 'template' ? page : page.origin);
 
 export interface PageOutcome {
   readonly response: HttpResponse<unknown>;

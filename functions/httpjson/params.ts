@@ -2,13 +2,23 @@
 import * as z from 'zod';
 import { parseDuration } from '../../shared/duration.js';
 import { Severity } from '../../shared/incident.js';
+import { CLIENT_AUTH_METHODS } from '../../shared/oauth2/token-request.js';
+import { timeFormatProblem, timeZoneProblem } from '../../shared/time-format/time-format.js';
 import { isPath } from './json-path.js';
-import { itemFieldProblem, placeholdersIn, requestTemplateProblem, stringsIn } from './template.js';
-import { TIME_FORMATS } from './window-time.js';
+import { BODY_TYPES, bodyTypeOf, bodyTypeProblem, formBodyProblem } from './request-body.js';
+import {
+  DETAIL_PLACEHOLDERS,
+  itemFieldProblem,
+  placeholdersIn,
+  requestTemplateProblem,
+  stringsIn,
+} from './template.js';
 
 /**
  * The parameters of the generic HTTP JSON connector: everything it knows about a source. Defaults live
  * here; `docs/writing-a-connector.md` and `examples/httpjson/*.json` show whole configurations.
+ * Longer than most files on purpose: it is the connector's whole configuration surface in one schema,
+ * and the checks that span fields (details vs url, body vs Content-Type) need all of it in view.
  */
 
 // RFC 9110 §5.6.2 token: what a header name may be.
@@ -37,6 +47,28 @@ const requestString = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+const detailString = z.string().superRefine((text, ctx) => {
+  const problem = requestTemplateProblem(text, DETAIL_PLACEHOLDERS);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const httpUrl = (example: string) =>
+  z.url({
+    protocol: /^https?$/,
+    message: `must be an absolute http(s) URL, such as "${example}"`,
+  });
+
+/** A time format for what is sent (`reading: false`) or read: a named format or a pattern. */
+const timeFormatSpec = (reading: boolean) =>
+  z.string().superRefine((spec, ctx) => {
+    const problem = timeFormatProblem(spec, { reading });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const bodyType = z.enum(BODY_TYPES, {
+  message: 'must be "json" or "form" (application/x-www-form-urlencoded)',
+});
+
 const auth = z.discriminatedUnion(
   'type',
   [
@@ -53,10 +85,31 @@ const auth = z.discriminatedUnion(
         prefix: z.string().default(''),
       })
       .strict(),
+    /**
+     * OAuth2 client credentials (RFC 6749 §4.4): a token from `token_url` for the secrets `client_id` and
+     * `client_secret`, cached in the instance's integration context until shortly before it expires,
+     * sent as `Authorization: Bearer <token>`. The token URL may be another origin than the API's.
+     */
+    z
+      .object({
+        type: z.literal('oauth2'),
+        token_url: httpUrl('https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token'),
+        /** Space-separated scopes, e.g. "https://graph.microsoft.com/.default". */
+        scope: z.string().min(1).optional(),
+        /** The API the token is for, where the provider asks for it. */
+        audience: z.string().min(1).optional(),
+        /** How the client authenticates at the token URL. @default "client_secret_basic" */
+        client_auth: z
+          .enum(CLIENT_AUTH_METHODS, { message: 'must be "client_secret_basic" or "client_secret_post"' })
+          .default('client_secret_basic'),
+        /** Further form fields of the token request (CrowdStrike's "member_cid"). */
+        token_params: z.record(z.string().min(1), z.string()).default({}),
+      })
+      .strict(),
     /** A source that needs no credentials (rare; a public feed). */
     z.object({ type: z.literal('none') }).strict(),
   ],
-  { message: 'must be "bearer", "basic", "header" (with "header": "<name>") or "none"' },
+  { message: 'must be "bearer", "basic", "header" (with "header": "<name>"), "oauth2" or "none"' },
 );
 
 const pagination = z.discriminatedUnion(
@@ -127,6 +180,50 @@ const rateLimit = z
   })
   .strict();
 
+/**
+ * Chained requests: the main request lists ids (or summaries), and the details of each batch of them
+ * come from a second request: `POST` with `{"ids": "{{ids}}"}` in the body, `GET` with `ids={{ids}}` in
+ * the query (repeated, or joined by `ids_separator`), or `GET` per id with `{{id}}` in the URL.
+ */
+const details = z
+  .object({
+    /** The details endpoint; `{{id}}` in it means one request per id. Same origin as `url`. */
+    url: z
+      .string({ message: "must be the details endpoint's absolute http(s) URL" })
+      .refine((text) => URL.canParse(text.replace(/\{\{\s*id\s*\}\}/g, 'x')) && /^https?:/i.test(text), {
+        message:
+          'must be the details endpoint\'s absolute http(s) URL, e.g. "https://api.crowdstrike.com/alerts/entities/alerts/v2"',
+      })
+      .superRefine((text, ctx) => {
+        const problem = requestTemplateProblem(text, ['id']);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    method: z.enum(['GET', 'POST'], { message: 'must be "GET" or "POST"' }).default('GET'),
+    /** Added to the main request's headers for the details requests. */
+    headers: z.record(z.string(), z.string({ message: 'values must be strings' })).default({}),
+    query_params: z.record(z.string().min(1), z.union([detailString, z.number(), z.boolean()])).default({}),
+    body: z.record(z.string(), z.unknown()).optional(),
+    body_type: bodyType.optional(),
+    /** Where an item of the main response holds its id; "" when the item is the id. @default "" */
+    id_path: z.union([z.literal(''), path('id')]).default(''),
+    /** Where the details are in the response; "" when the response is the array (or the one object). @default "" */
+    items_path: z.union([z.literal(''), path('resources')]).default(''),
+    /** The detail's field that equals the listed id, to keep the listed order. @default fields.id */
+    match_field: itemField('composite_id').optional(),
+    /** Ids per details request (the source's maximum). @default 100, or 1 with {{id}} in the URL */
+    batch_size: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(5000, 'must be at most 5000')
+      .optional(),
+    /** A query parameter that is exactly {{ids}} repeats per id unless this joins them (","). */
+    ids_separator: z.string().min(1).optional(),
+    /** The details endpoint's own rate-limit headers; the main request's when not set. */
+    rate_limit: rateLimit.optional(),
+  })
+  .strict();
+
 const severityNames = Object.keys(Severity) as (keyof typeof Severity)[];
 const severityTarget = z.union([z.enum(severityNames as [string, ...string[]]), z.number().min(0).max(4)], {
   message: `must be one of ${severityNames.map((name) => `"${name}"`).join(', ')} or a number from 0 to 4`,
@@ -148,20 +245,33 @@ const paramsObject = z
      * (the instance's common `query` parameter). Not `query`: that name is XSOAR's common parameter.
      */
     query_params: z.record(z.string().min(1), z.union([requestString, z.number(), z.boolean()])).default({}),
-    /** A JSON body (POST); its strings may use the same placeholders. */
+    /** A request body (POST); its strings may use the same placeholders. */
     body: z.record(z.string(), z.unknown()).optional(),
-    /** How {{start}} and {{end}} are written. @default "iso" */
-    time_format: z
-      .enum(TIME_FORMATS, { message: `must be one of ${TIME_FORMATS.map((f) => `"${f}"`).join(', ')}` })
-      .default('iso'),
+    /** "json" or "form" (x-www-form-urlencoded). @default the Content-Type header's, else "json" */
+    body_type: bodyType.optional(),
+    /**
+     * How {{start}} and {{end}} are written: "iso", "iso_seconds", "epoch_ms", "epoch_s", "rfc1123" or a
+     * pattern such as "yyyy-MM-dd HH:mm" (in `time_zone`). @default "iso"
+     */
+    time_format: timeFormatSpec(false).default('iso'),
+    /** The IANA zone of patterns, sent and read (Jira: the API user's zone). @default "UTC" */
+    time_zone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        const problem = timeZoneProblem(zone);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('UTC'),
     /** Where the array of items is in the response; "" when the response is the array. @default "" */
     items_path: z.union([z.literal(''), path('incidents')]).default(''),
     fields: z
       .object({
         /** The item's id: the incident's dbotMirrorId, Ferry's dedupe key. */
         id: itemField('id'),
-        /** When it happened: ISO-8601, or epoch seconds or milliseconds. */
+        /** When it happened, read by `occurred_format`. */
         occurred: path('created_at'),
+        /** How `occurred` is written: "auto" (ISO-8601 or epoch s/ms), a named format or a pattern. @default "auto" */
+        occurred_format: timeFormatSpec(true).default('auto'),
         /** The incident's name: a path or a template. */
         name: itemField('{{title}}'),
         /** The value looked up in `severity_map`. */
@@ -197,6 +307,7 @@ const paramsObject = z
       .default(20),
     pagination: pagination.default({ type: 'none' }),
     rate_limit: rateLimit.optional(),
+    details: details.optional(),
   })
   .strict();
 
@@ -238,6 +349,8 @@ export const httpJsonParams = paramsObject.superRefine((params, ctx) => {
   }
   if (params.method === 'GET' && params.body !== undefined)
     issue(['body'], 'is sent only with "method": "POST"');
+  checkBody(params, [], issue);
+  if (params.details) checkDetails(params, params.details, issue);
   if (
     params.order === 'asc' &&
     params.time_filter === 'server' &&
@@ -265,5 +378,67 @@ export const httpJsonParams = paramsObject.superRefine((params, ctx) => {
   }
 });
 
+type Issue = (path: (string | number)[], message: string) => void;
+type ParamsObject = z.infer<typeof paramsObject>;
+
+/** A body's type agrees with its Content-Type, and a form body is flat. */
+const checkBody = (
+  request: Pick<ParamsObject, 'body' | 'body_type' | 'headers'>,
+  at: string[],
+  issue: Issue,
+) => {
+  // Reported at the top level like other header problems: an issue under "headers" would echo values.
+  const headerProblem = bodyTypeProblem(request.body_type, request.headers);
+  if (headerProblem) issue([], `${[...at, 'headers'].join('.')}: ${headerProblem}`);
+  if (request.body && bodyTypeOf(request.body_type, request.headers) === 'form') {
+    const problem = formBodyProblem(request.body);
+    if (problem) issue([...at, 'body'], problem);
+  }
+};
+
+const checkDetails = (params: ParamsObject, chain: NonNullable<ParamsObject['details']>, issue: Issue) => {
+  const templates = [
+    chain.url,
+    ...Object.values(chain.query_params).filter((value): value is string => typeof value === 'string'),
+    ...stringsIn(chain.body),
+  ];
+  const used = new Set(templates.flatMap(placeholdersIn));
+  if (!used.has('id') && !used.has('ids')) {
+    issue(
+      ['details'],
+      'must send the ids it asks details for: {{ids}} in query_params or body (a batch), or {{id}} in url (one request per id)',
+    );
+  }
+  if (used.has('id') && chain.batch_size !== undefined && chain.batch_size > 1) {
+    issue(['details', 'batch_size'], 'must be 1 (or left out) when the details request uses {{id}}');
+  }
+  if (chain.method === 'GET' && chain.body !== undefined)
+    issue(['details', 'body'], 'is sent only with "method": "POST"');
+  // Compared only when both parse: a malformed URL already has its own issue.
+  const detailsUrl = chain.url.replace(/\{\{\s*id\s*\}\}/g, 'x');
+  if (URL.canParse(detailsUrl) && URL.canParse(params.url)) {
+    const expected = new URL(params.url).origin;
+    if (new URL(detailsUrl).origin !== expected) {
+      issue(
+        ['details', 'url'],
+        `must be on ${expected}, the origin of url: the instance's credentials are sent to it`,
+      );
+    }
+  }
+  for (const name of Object.keys(chain.headers)) {
+    if (
+      name.toLowerCase() === 'authorization' ||
+      (params.auth.type === 'header' && name.toLowerCase() === params.auth.header.toLowerCase())
+    ) {
+      issue(
+        [],
+        `details.headers.${name} is refused: credentials come from "auth" and the instance's secrets, never from params`,
+      );
+    }
+  }
+  checkBody({ ...chain, headers: { ...params.headers, ...chain.headers } }, ['details'], issue);
+};
+
 export type HttpJsonParams = z.infer<typeof httpJsonParams>;
+export type HttpJsonDetails = NonNullable<HttpJsonParams['details']>;
 export type HttpJsonPagination = HttpJsonParams['pagination'];

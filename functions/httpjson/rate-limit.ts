@@ -11,26 +11,45 @@ interface LimitState {
   readonly resetAt: number | undefined;
 }
 
+/** A rate limit as configured (`rate_limit`, or `details.rate_limit`). */
+export type RateLimitConfig = NonNullable<HttpJsonParams['rate_limit']>;
+
 /**
- * The last rate-limit state per fetch context. The runner hands each fetch (and each `test`) a fresh
- * context and may call `fetchWindow` several times with one, so the state lives exactly as long as the
- * requests it describes; nothing is shared between instances.
+ * Which limit a request counts against: the main endpoint's, or the details endpoint's when chained
+ * requests have their own (CrowdStrike counts each endpoint apart).
  */
-const lastState = new WeakMap<object, LimitState>();
+export type LimitScope = 'main' | 'details';
+
+/**
+ * The last rate-limit state per fetch context and scope. The runner hands each fetch (and each `test`)
+ * a fresh context and may call `fetchWindow` several times with one, so the state lives exactly as
+ * long as the requests it describes; nothing is shared between instances.
+ */
+const lastState = new WeakMap<object, Map<LimitScope, LimitState>>();
+
+const stateOf = (ctx: object): Map<LimitScope, LimitState> => {
+  const states = lastState.get(ctx) ?? new Map<LimitScope, LimitState>();
+  lastState.set(ctx, states);
+  return states;
+};
 
 /** The headers the HTTP client reads on a 429 (or a 403 whose remaining count is 0). */
-export const rateLimitHeaders = (params: HttpJsonParams): RateLimitHeaders | undefined =>
-  params.rate_limit
+export const rateLimitHeaders = (config: RateLimitConfig | undefined): RateLimitHeaders | undefined =>
+  config
     ? {
-        remaining: params.rate_limit.remaining_header,
-        reset: params.rate_limit.reset_header,
-        resetFormat: params.rate_limit.reset_format,
+        remaining: config.remaining_header,
+        reset: config.reset_header,
+        resetFormat: config.reset_format,
       }
     : undefined;
 
 /** Records what a response's headers say about the rate limit. */
-export const noteRateLimit = (ctx: ConnectorContext<HttpJsonParams>, headers: Headers): void => {
-  const config = ctx.params.rate_limit;
+export const noteRateLimit = (
+  ctx: ConnectorContext<HttpJsonParams>,
+  config: RateLimitConfig | undefined,
+  scope: LimitScope,
+  headers: Headers,
+): void => {
   if (!config?.remaining_header) return;
   const remaining = Number(headers.get(config.remaining_header) ?? Number.NaN);
   if (!Number.isFinite(remaining)) return;
@@ -38,7 +57,7 @@ export const noteRateLimit = (ctx: ConnectorContext<HttpJsonParams>, headers: He
   const delay = config.reset_header
     ? resetDelayMs(headers.get(config.reset_header), config.reset_format, now)
     : undefined;
-  lastState.set(ctx, { remaining, resetAt: delay === undefined ? undefined : now + delay });
+  stateOf(ctx).set(scope, { remaining, resetAt: delay === undefined ? undefined : now + delay });
 };
 
 /**
@@ -46,9 +65,13 @@ export const noteRateLimit = (ctx: ConnectorContext<HttpJsonParams>, headers: He
  * if it comes within `rate_limit.max_wait`; otherwise stops the fetch with a rate-limit error (nothing
  * is committed for this page, so the next fetch reads it again; earlier pages of this run are kept).
  */
-export const paceRequest = async (ctx: ConnectorContext<HttpJsonParams>): Promise<void> => {
-  const config = ctx.params.rate_limit;
-  const state = lastState.get(ctx);
+export const paceRequest = async (
+  ctx: ConnectorContext<HttpJsonParams>,
+  config: RateLimitConfig | undefined,
+  scope: LimitScope,
+  url: string,
+): Promise<void> => {
+  const state = stateOf(ctx).get(scope);
   if (!config || !state || state.remaining > 0 || state.resetAt === undefined) return;
   const waitMs = state.resetAt - Date.now();
   if (waitMs <= 0) return;
@@ -56,7 +79,7 @@ export const paceRequest = async (ctx: ConnectorContext<HttpJsonParams>): Promis
   if (waitMs > maxWaitMs) {
     throw new SourceError(
       ErrorCodes.SOURCE_RATE_LIMITED,
-      `${new URL(ctx.params.url).origin} has no requests left (${config.remaining_header}: 0) until ` +
+      `${new URL(url).origin}${new URL(url).pathname} has no requests left (${config.remaining_header}: 0) until ` +
         `${new Date(state.resetAt).toISOString()}, in ${formatDuration(waitMs)}, longer than rate_limit.max_wait ` +
         `(${config.max_wait}). The fetch stopped; the next one resumes where the last committed one ended. ` +
         'Raise the fetch interval or lower max_fetch if this repeats.',
@@ -65,5 +88,5 @@ export const paceRequest = async (ctx: ConnectorContext<HttpJsonParams>): Promis
   }
   ctx.logger.info('Waiting for the source rate limit to reset', { waitMs, header: config.remaining_header });
   await sleep(waitMs, ctx.signal);
-  lastState.delete(ctx);
+  stateOf(ctx).delete(scope);
 };

@@ -10,10 +10,12 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** The placeholders a request template may use. */
 export const REQUEST_PLACEHOLDERS = ['start', 'end', 'limit', 'cursor', 'query'] as const;
-export type RequestPlaceholder = (typeof REQUEST_PLACEHOLDERS)[number];
+/** A details request (chained requests) may also use the ids of the batch: `{{id}}` (one) or `{{ids}}`. */
+export const DETAIL_PLACEHOLDERS = [...REQUEST_PLACEHOLDERS, 'id', 'ids'] as const;
+export type RequestPlaceholder = (typeof DETAIL_PLACEHOLDERS)[number];
 
 /** Values of the request placeholders for one request; a missing one renders as nothing. */
-export type RequestValues = Partial<Record<RequestPlaceholder, string | number>>;
+export type RequestValues = Partial<Record<RequestPlaceholder, string | number | readonly string[]>>;
 
 /** The names inside `{{ }}` in `text`, in order. */
 export const placeholdersIn = (text: string): string[] => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
@@ -22,14 +24,19 @@ export const placeholdersIn = (text: string): string[] => [...text.matchAll(PLAC
 export const isTemplate = (text: string): boolean => placeholdersIn(text).length > 0;
 
 /** What is wrong with a request template, or `undefined` when it is fine. */
-export const requestTemplateProblem = (text: string): string | undefined => {
-  const unknown = placeholdersIn(text).filter(
-    (name) => !(REQUEST_PLACEHOLDERS as readonly string[]).includes(name),
-  );
+export const requestTemplateProblem = (
+  text: string,
+  allowed: readonly string[] = REQUEST_PLACEHOLDERS,
+): string | undefined => {
+  const unknown = placeholdersIn(text).filter((name) => !allowed.includes(name));
+  const names = allowed.map((name) => `{{${name}}}`);
   return unknown.length === 0
     ? undefined
-    : `uses {{${unknown[0]}}}; a request may use only {{start}}, {{end}}, {{limit}}, {{cursor}} and {{query}}`;
+    : `uses {{${unknown[0]}}}; ${allowed.includes('ids') ? 'a details request' : 'a request'} may use only ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 };
+
+const asTemplateText = (value: string | number | readonly string[] | undefined): string =>
+  value === undefined ? '' : Array.isArray(value) ? value.join(',') : String(value);
 
 const exactPlaceholder = (text: string): string | undefined => {
   const match = /^\{\{\s*([^{}]*?)\s*\}\}$/.exec(text);
@@ -41,13 +48,17 @@ const exactPlaceholder = (text: string): string | undefined => {
  * body gets `"limit": 100`, not `"100"`) and is `undefined` when the value is missing (the first
  * request has no cursor), so the caller can leave the parameter out.
  */
-export const renderRequestValue = (text: string, values: RequestValues): string | number | undefined => {
+export const renderRequestValue = (
+  text: string,
+  values: RequestValues,
+): string | number | readonly string[] | undefined => {
   const only = exactPlaceholder(text);
   if (only !== undefined) {
     const value = values[only as RequestPlaceholder];
     return value === '' ? undefined : value;
   }
-  return text.replace(PLACEHOLDER, (_, name: string) => String(values[name as RequestPlaceholder] ?? ''));
+  // Inside a longer string a list of ids is written comma-separated: "id:['a','b']" needs its own quoting.
+  return text.replace(PLACEHOLDER, (_, name: string) => asTemplateText(values[name as RequestPlaceholder]));
 };
 
 /** Fills every string of a JSON body; keys whose value renders to nothing are left out. */

@@ -1,44 +1,38 @@
-/** How the window's `{{start}}` and `{{end}}` are written into a request. */
-export const TIME_FORMATS = ['iso', 'iso_seconds', 'epoch_seconds', 'epoch_ms'] as const;
-export type TimeFormat = (typeof TIME_FORMATS)[number];
+import { formatEdge, type TimeFormat, timeFormat } from '../../shared/time-format/time-format.js';
+
+/**
+ * How httpjson writes the window's `{{start}}`/`{{end}}` (`time_format`) and reads an item's time
+ * (`fields.occurred_format`): named formats or patterns in `time_zone` (see shared/time-format/).
+ * Compiled formats are kept: every request and every item uses them.
+ */
+
+const compiled = new Map<string, TimeFormat>();
+
+const formatOf = (spec: string, zone: string): TimeFormat => {
+  const key = `${spec}\u0000${zone}`;
+  let format = compiled.get(key);
+  if (!format) {
+    format = timeFormat(spec, zone);
+    compiled.set(key, format);
+  }
+  return format;
+};
 
 /**
  * Writes one edge of the window. A coarser format widens the window, never narrows it: the start is
  * rounded down and the end up, so the source returns at least [start, end) and the connector drops the
- * few extra items itself (narrowing the end would lose the events of its last second).
+ * few extra items itself (narrowing the end would lose the events of its last second or minute).
  */
-export const formatWindowEdge = (time: Date, format: TimeFormat, edge: 'start' | 'end'): string | number => {
-  const ms = time.getTime();
-  const seconds = edge === 'start' ? Math.floor(ms / 1000) : Math.ceil(ms / 1000);
-  switch (format) {
-    case 'iso':
-      return time.toISOString();
-    case 'iso_seconds':
-      return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
-    case 'epoch_seconds':
-      return seconds;
-    case 'epoch_ms':
-      return ms;
-  }
-};
-
-// Numbers below this are epoch seconds, above it milliseconds (1e12 ms is September 2001).
-const EPOCH_MS_THRESHOLD = 1e12;
+export const formatWindowEdge = (
+  time: Date,
+  spec: string,
+  edge: 'start' | 'end',
+  zone = 'UTC',
+): string | number => formatEdge(formatOf(spec, zone), time.getTime(), edge);
 
 /**
- * Reads an item's time: an ISO-8601 string, or epoch seconds or milliseconds (as a number or a numeric
- * string). `undefined` when it is none of these.
+ * Reads an item's time in `spec` (`auto`: an ISO-8601 string, or epoch seconds or milliseconds as a
+ * number or a numeric string). `undefined` when it is not one.
  */
-export const parseItemTime = (value: unknown): number | undefined => {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined;
-    return value < EPOCH_MS_THRESHOLD ? value * 1000 : value;
-  }
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return parseItemTime(Number(text));
-  // A date-time without an offset would be read as local time; sources that omit it mean UTC.
-  const withZone = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
-  const ms = Date.parse(withZone);
-  return Number.isNaN(ms) ? undefined : ms;
-};
+export const parseItemTime = (value: unknown, spec = 'auto', zone = 'UTC'): number | undefined =>
+  formatOf(spec, zone).read(value);

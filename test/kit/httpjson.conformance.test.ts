@@ -1,10 +1,14 @@
 import { httpjson } from '../../functions/httpjson/connector.js';
 import { type BadParams, runConformanceSuite } from '../../shared/kit/index.js';
 import {
+  crowdStrikeSource,
   gitHubOrgSource,
   gitHubSource,
+  graphSource,
+  jiraSource,
   oktaSource,
   pagerDutySource,
+  sentinelOneSource,
 } from '../helpers/vendors/httpjson-examples.js';
 
 /** Mistakes anyone configuring httpjson could make, whatever the vendor. */
@@ -68,5 +72,29 @@ runConformanceSuite({
   name: 'httpjson + GitHub Dependabot (organization)',
   connector: httpjson,
   startSource: gitHubOrgSource,
+  badParams,
+});
+runConformanceSuite({
+  name: 'httpjson + CrowdStrike Falcon alerts (OAuth2, queries → entities)',
+  connector: httpjson,
+  startSource: crowdStrikeSource,
+  badParams,
+});
+runConformanceSuite({
+  name: 'httpjson + Microsoft Graph security alerts v2 (OAuth2)',
+  connector: httpjson,
+  startSource: graphSource,
+  badParams,
+});
+runConformanceSuite({
+  name: 'httpjson + SentinelOne threats',
+  connector: httpjson,
+  startSource: sentinelOneSource,
+  badParams,
+});
+runConformanceSuite({
+  name: 'httpjson + Jira issues by JQL',
+  connector: httpjson,
+  startSource: jiraSource,
   badParams,
 });

@@ -60,6 +60,99 @@ const fetchIds = async (
 
 const queries = (feed: FeedServer) => feed.requests.map((request) => request.query);
 
+describe('httpjson chained requests', () => {
+  const listIds = (
+    feed: FeedServer,
+    details: Record<string, unknown>,
+    change: Record<string, unknown> = {},
+  ) =>
+    feedParams(feed, {
+      query_params: { since: '{{start}}', until: '{{end}}', limit: '{{limit}}', shape: 'ids' },
+      pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', param: 'cursor' },
+      details,
+      ...change,
+    });
+
+  it('lists ids, then GETs the details per id, skipping one deleted in between', async () => {
+    const feed = await aFeed();
+    const ids = fill(feed, 6);
+    feed.remove(ids[2]!);
+
+    const got = await fetchIds(listIds(feed, { url: `${feed.url}/events/{{id}}` }, { page_size: 4 }), 100);
+
+    expect(got).toEqual(ids.filter((id) => id !== ids[2]));
+    const detailPaths = feed.requests
+      .filter((request) => request.path.startsWith('/events/'))
+      .map((r) => r.path);
+    expect(detailPaths).toEqual(ids.map((id) => `/events/${id}`));
+    expect(feed.requests.every((request) => request.headers.authorization === `Bearer ${FEED_TOKEN}`)).toBe(
+      true,
+    );
+  });
+
+  it('asks details in batches (repeated ids in the query), keeping the listed order the source does not keep', async () => {
+    const feed = await aFeed();
+    const ids = fill(feed, 7);
+
+    const got = await fetchIds(
+      listIds(
+        feed,
+        {
+          url: `${feed.url}/lookup`,
+          query_params: { ids: '{{ids}}' },
+          items_path: 'resources',
+          batch_size: 3,
+        },
+        { page_size: 7 },
+      ),
+      100,
+    );
+
+    expect(got).toEqual(ids);
+    const lookups = feed.requests.filter((request) => request.path === '/lookup');
+    expect(lookups).toHaveLength(3);
+    // One parameter per id: the recorder keeps the last of each batch.
+    expect(lookups.map((request) => request.query.ids)).toEqual([ids[2], ids[5], ids[6]]);
+  });
+
+  it('POSTs the ids of a batch in a JSON body', async () => {
+    const feed = await aFeed();
+    const ids = fill(feed, 5);
+
+    const got = await fetchIds(
+      listIds(feed, {
+        url: `${feed.url}/lookup`,
+        method: 'POST',
+        body: { ids: '{{ids}}' },
+        items_path: 'resources',
+        batch_size: 2,
+      }),
+      100,
+    );
+
+    expect(got).toEqual(ids);
+    expect(feed.bodies.map((body) => body.ids)).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)]);
+  });
+
+  it('says what to check when the details match none of the listed ids', async () => {
+    const feed = await aFeed();
+    fill(feed, 2);
+    const { ctx } = httpJsonContext(
+      listIds(feed, {
+        url: `${feed.url}/lookup`,
+        query_params: { ids: '{{ids}}' },
+        items_path: 'resources',
+        match_field: 'title',
+      }),
+      bearer,
+    );
+
+    await expect(httpjson.fetchWindow(ctx, window(100))).rejects.toThrow(
+      /none has a listed id at "title" \(details.match_field/,
+    );
+  });
+});
+
 describe('httpjson pagination', () => {
   it('pages by page number until it has the window limit, oldest first', async () => {
     const feed = await aFeed();
@@ -112,6 +205,55 @@ describe('httpjson pagination', () => {
 
     expect(got).toEqual(ids);
     expect(feed.requests.map((request) => request.method)).toEqual(['POST', 'POST', 'POST']);
+  });
+
+  it('sends a form body when the Content-Type header declares one, and the window in a Jira-style pattern', async () => {
+    const feed = await aFeed();
+    const ids = fill(feed, 5);
+
+    const got = await fetchIds(
+      feedParams(feed, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        query_params: {},
+        body: {
+          since: '{{start}}',
+          until: '{{end}}',
+          limit: '{{limit}}',
+          level: ['low', 'medium', 'high', 'critical'],
+        },
+        time_format: "yyyy-MM-dd'T'HH:mm:ssXXX",
+        time_zone: 'Europe/Berlin',
+        page_size: 10,
+        pagination: { type: 'none' },
+      }),
+      100,
+    );
+
+    expect(got).toEqual(ids);
+    const [request] = feed.requests;
+    expect(request!.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
+    expect(feed.bodies[0]).toMatchObject({ limit: '10', level: ['low', 'medium', 'high', 'critical'] });
+    expect(feed.bodies[0]!.since).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00$/);
+  });
+
+  it('sends a JSON body as application/json when body_type says json', async () => {
+    const feed = await aFeed();
+    const ids = fill(feed, 3);
+
+    const got = await fetchIds(
+      feedParams(feed, {
+        method: 'POST',
+        query_params: {},
+        body_type: 'json',
+        body: { since: '{{start}}', limit: '{{limit}}' },
+      }),
+      100,
+    );
+
+    expect(got).toEqual(ids);
+    expect(feed.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(feed.bodies[0]!.limit).toBe(100);
   });
 
   it('follows a next URL in the body, and a Link header', async () => {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import {
   listen,
   type RecordedRequest,
@@ -13,7 +13,12 @@ import {
  * `GET /events` (or `POST /events` with the same names in a JSON body) takes `since`/`until` (ISO or
  * epoch seconds), `order` (asc|desc), `limit`, and one of `page` (1-based), `offset` or `cursor`. It
  * answers `{"data": {"items": [...]}, "meta": {"more", "next_cursor"}, "links": {"next"}}` plus a
- * `Link: <...>; rel="next"` header, or with `?shape=array`, the bare array.
+ * `Link: <...>; rel="next"` header, or with `?shape=array`, the bare array, or with `?shape=ids` only
+ * the items' ids (the first step of chained requests). A POST body is read as its Content-Type says:
+ * JSON or `application/x-www-form-urlencoded`; any other is refused with 415.
+ *
+ * Details (the second step): `GET /events/<id>` answers one item (404 once deleted); `GET /lookup?ids=a&ids=b`
+ * and `POST /lookup` `{"ids": [...]}` answer `{"resources": [...]}`, newest first (not the asked order).
  */
 
 export interface FeedItem {
@@ -32,6 +37,10 @@ export interface FeedServer extends RunningServer {
   limit: { remaining: number; resetAt: number } | undefined;
   /** Origin of the `links.next` / `Link` URLs (another origin, to test that it is refused). */
   linkOrigin: string | undefined;
+  /** Deletes an item: its details answer 404 from now on (it stays listed, as a stale list would). */
+  remove(id: string): void;
+  /** The POST bodies as the server parsed them, in arrival order. */
+  readonly bodies: Record<string, unknown>[];
 }
 
 export const FEED_TOKEN = 'feed-bearer-token';
@@ -58,13 +67,48 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
   let counter = 0;
   const state: Pick<FeedServer, 'limit' | 'linkOrigin'> = { limit: undefined, linkOrigin: undefined };
 
+  const bodies: Record<string, unknown>[] = [];
+  const removed = new Set<string>();
   const app = new Hono();
   app.use(recordRequests(requests));
-  app.on(['GET', 'POST'], '/events', async (c) => {
+  app.use(async (c, next) => {
     const auth = c.req.header('authorization');
     if (!accepted.includes(auth ?? '') && c.req.header('x-api-key') !== FEED_KEY) {
       return c.json({ error: 'unauthorized' }, 401);
     }
+    await next();
+  });
+  /** A POST body as its Content-Type says; `undefined` for a type the feed does not take. */
+  const bodyOf = async (c: Context): Promise<Record<string, unknown> | undefined> => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+    const text = await c.req.text();
+    let body: Record<string, unknown> | undefined;
+    if (type === 'application/json') body = JSON.parse(text) as Record<string, unknown>;
+    if (type === 'application/x-www-form-urlencoded') {
+      const form = new URLSearchParams(text);
+      body = Object.fromEntries(
+        [...form.keys()].map((key) => [key, form.getAll(key).length > 1 ? form.getAll(key) : form.get(key)]),
+      );
+    }
+    if (body) bodies.push(body);
+    return body;
+  };
+  const live = (ids: readonly string[]) =>
+    items
+      .filter(({ item }) => ids.includes(item.id) && !removed.has(item.id))
+      .sort((a, b) => b.at - a.at)
+      .map(({ item }) => item);
+  app.get('/events/:id', (c) => {
+    const [found] = live([c.req.param('id')]);
+    return found ? c.json(found) : c.json({ error: 'not found' }, 404);
+  });
+  app.get('/lookup', (c) => c.json({ resources: live(c.req.queries('ids') ?? []) }));
+  app.post('/lookup', async (c) => {
+    const body = await bodyOf(c);
+    if (!body) return c.json({ error: 'unsupported media type' }, 415);
+    return c.json({ resources: live((body.ids as string[] | undefined) ?? []) });
+  });
+  app.on(['GET', 'POST'], '/events', async (c) => {
     if (state.limit) {
       c.header('X-Remaining', String(state.limit.remaining));
       c.header('X-Reset', String(Math.ceil(state.limit.resetAt / 1000)));
@@ -74,8 +118,9 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
       state.limit.remaining--;
       c.header('X-Remaining', String(state.limit.remaining));
     }
-    const input: Record<string, unknown> =
-      c.req.method === 'POST' ? ((await c.req.json()) as Record<string, unknown>) : c.req.query();
+    const input: Record<string, unknown> | undefined =
+      c.req.method === 'POST' ? await bodyOf(c) : c.req.query();
+    if (!input) return c.json({ error: 'unsupported media type' }, 415);
     const since = parseTime(input.since) ?? Number.NEGATIVE_INFINITY;
     const until = parseTime(input.until) ?? Number.POSITIVE_INFINITY;
     const limit = Number(input.limit ?? 10);
@@ -106,6 +151,12 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
       c.header('Link', `<${nextUrl}>; rel="next"`);
     }
     if (input.shape === 'array') return c.json(page);
+    if (input.shape === 'ids') {
+      return c.json({
+        data: { items: page.map((item) => item.id) },
+        meta: { more, next_cursor: nextCursor },
+      });
+    }
     return c.json({
       data: { items: page },
       meta: { more, next_cursor: nextCursor },
@@ -117,6 +168,10 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
   return Object.assign(state, {
     ...server,
     requests,
+    bodies,
+    remove(id: string) {
+      removed.add(id);
+    },
     add(at: number, fields: Partial<FeedItem> = {}) {
       counter++;
       const item: FeedItem = {

@@ -51,6 +51,8 @@ describe('the httpjson parameters', () => {
       method: 'GET',
       headers: {},
       time_format: 'iso',
+      time_zone: 'UTC',
+      fields: { ...minimal.fields, occurred_format: 'auto' },
       items_path: '',
       labels: {},
       severity_map: {},
@@ -118,6 +120,77 @@ describe('the httpjson parameters', () => {
       'a header auth without its header',
       { auth: { type: 'header' } },
       'params.auth.header must be an HTTP header name',
+    ],
+    [
+      'a time pattern with a wrong letter',
+      { time_format: 'YYYY-MM-dd HH:mm' },
+      'params.time_format must be one of "iso", "iso_seconds", "epoch_ms", "epoch_s", "epoch_seconds", "rfc1123" or a pattern such as "yyyy-MM-dd HH:mm"; "YYYY-MM-dd HH:mm" has "YYYY", which is not a field',
+    ],
+    [
+      'an unquoted literal in the occurred pattern',
+      { fields: { ...minimal.fields, occurred_format: 'yyyy-MM-ddTHH:mm' } },
+      'params.fields.occurred_format must be "auto", one of',
+    ],
+    [
+      'a time zone that is not IANA',
+      { time_zone: 'EST5' },
+      'params.time_zone must be an IANA time zone such as "Europe/Berlin" or "UTC"; "EST5" is not one',
+    ],
+    [
+      'a Content-Type that is neither JSON nor a form',
+      { method: 'POST', body: { since: '{{start}}' }, headers: { 'Content-Type': 'text/xml' } },
+      'params headers: Content-Type "text/xml" is neither JSON nor application/x-www-form-urlencoded',
+    ],
+    [
+      'a Content-Type that contradicts body_type',
+      {
+        method: 'POST',
+        body: { since: '{{start}}' },
+        body_type: 'json',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      'contradicts "body_type": "json"',
+    ],
+    [
+      'a nested object in a form body',
+      { method: 'POST', body: { since: '{{start}}', filter: { a: 1 } }, body_type: 'form' },
+      'params.body "filter" is an object; a form body holds only strings',
+    ],
+    [
+      'an OAuth2 auth without its token URL',
+      { auth: { type: 'oauth2', scope: 'x' } },
+      'params.auth.token_url must be an absolute http(s) URL',
+    ],
+    [
+      'an unknown client authentication',
+      {
+        auth: {
+          type: 'oauth2',
+          token_url: 'https://login.example.com/token',
+          client_auth: 'private_key_jwt',
+        },
+      },
+      'params.auth.client_auth must be "client_secret_basic" or "client_secret_post"',
+    ],
+    [
+      'a details request that sends no ids',
+      { details: { url: 'https://api.example.com/alerts/entities', method: 'POST', body: { all: true } } },
+      'params.details must send the ids it asks details for',
+    ],
+    [
+      'a details request on another origin',
+      { details: { url: 'https://evil.example.net/entities', query_params: { ids: '{{ids}}' } } },
+      'params.details.url must be on https://api.example.com, the origin of url',
+    ],
+    [
+      'a per-id details request with a batch',
+      { details: { url: 'https://api.example.com/threats/{{id}}', batch_size: 50 } },
+      'params.details.batch_size must be 1 (or left out) when the details request uses {{id}}',
+    ],
+    [
+      'a details placeholder in the main request',
+      { query_params: { since: '{{start}}', ids: '{{ids}}' } },
+      'params.query_params.ids uses {{ids}}; a request may use only',
     ],
   ])('refuse %s, naming the field and the fix', (_, change, message) => {
     expect(refusal({ ...minimal, ...change })).toContain(message);

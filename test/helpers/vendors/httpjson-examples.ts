@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { instanceSchema } from '../../../shared/config/schema.js';
 import type { ConformanceSource } from '../../../shared/kit/index.js';
+import { type CrowdStrikeServer, startCrowdStrike } from './crowdstrike.js';
 import { type GitHubServer, startGitHub } from './github.js';
+import { type JiraServer, startJira } from './jira.js';
+import { type GraphServer, startMicrosoftGraph } from './microsoft-graph.js';
 import { type OktaServer, startOkta } from './okta.js';
 import { type PagerDutyServer, startPagerDuty } from './pagerduty.js';
+import { type SentinelOneServer, startSentinelOne } from './sentinelone.js';
 import type { RunningServer, VendorControls } from './vendor-server.js';
 
 /** The example configurations of `examples/httpjson/`, by file name. */
@@ -12,6 +16,10 @@ export const EXAMPLES = {
   okta: 'okta-system-log.json',
   github: 'github-dependabot-alerts.json',
   githubOrg: 'github-dependabot-alerts-org.json',
+  crowdstrike: 'crowdstrike-falcon-alerts.json',
+  graph: 'microsoft-graph-security-alerts-v2.json',
+  sentinelone: 'sentinelone-threats.json',
+  jira: 'jira-issues-by-jql.json',
 } as const;
 
 /** An example read verbatim, checked against the config file's instance schema. */
@@ -20,14 +28,29 @@ export const loadExample = (file: string) =>
     JSON.parse(readFileSync(new URL(`../../../examples/httpjson/${file}`, import.meta.url), 'utf8')),
   );
 
-/** The example's parameters with only the URL's origin moved to a local server (path and query kept). */
-export const localParams = (file: string, serverUrl: string): Record<string, unknown> => {
-  const { params } = loadExample(file);
-  const url = new URL(params.url as string);
+/** `url` with its origin moved to `serverUrl`'s (path and query kept; a `{{id}}` template survives). */
+const moved = (url: string, serverUrl: string): string => {
   const local = new URL(serverUrl);
-  url.protocol = local.protocol;
-  url.host = local.host;
-  return { ...params, url: url.toString() };
+  return url.replace(/^https?:\/\/[^/]+/, `${local.protocol}//${local.host}`);
+};
+
+/**
+ * The example's parameters with only the origins moved to local servers: the API's (`url`,
+ * `details.url`) to `serverUrl`, an OAuth2 `token_url` to `tokenServerUrl` (the API's by default).
+ */
+export const localParams = (
+  file: string,
+  serverUrl: string,
+  tokenServerUrl = serverUrl,
+): Record<string, unknown> => {
+  const { params } = loadExample(file);
+  const local: Record<string, unknown> = { ...params, url: moved(params.url as string, serverUrl) };
+  const details = params.details as Record<string, unknown> | undefined;
+  if (details) local.details = { ...details, url: moved(details.url as string, serverUrl) };
+  const auth = params.auth as Record<string, unknown>;
+  if (auth.type === 'oauth2')
+    local.auth = { ...auth, token_url: moved(auth.token_url as string, tokenServerUrl) };
+  return local;
 };
 
 const probeOf = (server: VendorControls) => ({
@@ -80,4 +103,65 @@ export const gitHubOrgSource = async (): Promise<ConformanceSource & { server: G
       return `${repo}#${server.add(t, { repo }).number}`;
     });
   return { ...sourceOf(server, EXAMPLES.githubOrg, add), server };
+};
+
+/** A CrowdStrike server (OAuth2, queries → entities) and the Falcon alerts example pointed at it. */
+export const crowdStrikeSource = async (
+  options: { tokenLifetimeSeconds?: number } = {},
+): Promise<ConformanceSource & { server: CrowdStrikeServer }> => {
+  const server = await startCrowdStrike(options);
+  return {
+    params: localParams(EXAMPLES.crowdstrike, server.url),
+    secrets: { client_id: server.clientId, client_secret: server.clientSecret },
+    wrongSecrets: { client_id: server.clientId, client_secret: `${server.clientSecret.slice(0, 6)}-rotated` },
+    add: async (times) => times.map((t) => server.add(t).composite_id),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
+};
+
+/** Graph's alerts_v2 and a login.microsoftonline.com stand-in (two origins), the Graph example at them. */
+export const graphSource = async (
+  options: { tokenLifetimeSeconds?: number } = {},
+): Promise<ConformanceSource & { server: GraphServer }> => {
+  const server = await startMicrosoftGraph(options);
+  const params = localParams(EXAMPLES.graph, server.url, server.login.url);
+  const auth = params.auth as { token_url: string };
+  return {
+    params: {
+      ...params,
+      auth: { ...auth, token_url: auth.token_url.replace('<tenant-id>', server.tenantId) },
+    },
+    secrets: { client_id: server.clientId, client_secret: server.clientSecret },
+    wrongSecrets: { client_id: server.clientId, client_secret: 'qWg~expired-secret-value' },
+    add: async (times) => times.map((t) => server.add(t).id),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
+};
+
+/** A SentinelOne server and the threats example pointed at it. */
+export const sentinelOneSource = async (): Promise<ConformanceSource & { server: SentinelOneServer }> => {
+  const server = await startSentinelOne();
+  return { ...sourceOf(server, EXAMPLES.sentinelone, (times) => times.map((t) => server.add(t).id)), server };
+};
+
+/** A Jira Cloud server (the API user in America/New_York) and the JQL example pointed at it. */
+export const jiraSource = async (): Promise<ConformanceSource & { server: JiraServer }> => {
+  const server = await startJira();
+  return {
+    params: localParams(EXAMPLES.jira, server.url),
+    secrets: { username: server.email, password: server.apiToken },
+    wrongSecrets: { username: server.email, password: 'ATATT3x-revoked' },
+    add: async (times) =>
+      times.map((t) => {
+        const issue = server.add(t);
+        return `${issue.key}@${issue.fields.updated}`;
+      }),
+    rateLimit: probeOf(server),
+    close: () => server.close(),
+    server,
+  };
 };
