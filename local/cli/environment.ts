@@ -9,7 +9,7 @@ import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { createLocalDynamoClient } from '../dynamodb.js';
 import { createLocalInvoker, type LocalInvoker } from '../local-invoker.js';
-import { readRuntime } from '../runtime.js';
+import { applyLocalDefaults, readRuntime } from '../runtime.js';
 import { startLocalSystem } from '../system.js';
 import { defaultTableNames } from '../tables.js';
 import { connectorOfEntry, listingFromConfig, type OperatorEnvironment } from './operator-environment.js';
@@ -46,6 +46,8 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
   const instances = createFileInstanceSource(configPath, { connectors });
   const running = await readRuntime(resolve(options.dataDir));
   if (running) {
+    // The same local credentials the running system filled for itself (the embedded one fills its own).
+    applyLocalDefaults(process.env, running.defaultedVariables ?? []);
     const client = createLocalDynamoClient(running.dynamoEndpoint);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });

@@ -120,7 +120,8 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
     // A debug fetch pushes nothing, so it neither needs nor asks for the sink's credentials.
     let sink: Sink;
     try {
-      sink = operation === 'debug' ? debugSink : await createSinkFor(document, deps.secrets, deps.sinkDefaults);
+      sink =
+        operation === 'debug' ? debugSink : await createSinkFor(document, deps.secrets, deps.sinkDefaults);
     } catch (error) {
       return configFailure(deps, instanceId, error, startedAt, operation);
     }
