@@ -42,7 +42,8 @@ export interface EnvironmentOptions {
  */
 export const openEnvironment = async (options: EnvironmentOptions): Promise<CliEnvironment> => {
   const configPath = resolve(options.configPath);
-  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR' });
+  // Silent unless asked: a command prints its own failure once, as text (LOG_LEVEL=ERROR adds the JSON).
+  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'SILENT' });
   const instances = createFileInstanceSource(configPath, { connectors });
   const running = await readRuntime(resolve(options.dataDir));
   if (running) {
