@@ -19,8 +19,18 @@ export interface Command {
   readonly options: readonly OptionName[];
   /** The instance's configuration must be valid (not for commands that repair or inspect it). */
   readonly configured?: boolean;
+  /** Checks the option values before anything loads or starts (a UsageError names the wrong one). */
+  validate?(values: CommandInput['values']): void;
   run(input: CommandInput, env: () => Promise<OperatorEnvironment>): Promise<number>;
 }
+
+const startPort = (values: CommandInput['values'], name: 'ingest-port' | 'demo-port' | 'dashboard-port') => {
+  const text = values[name];
+  return text === undefined ? undefined : integerOption(name, text, 0, 65_535);
+};
+
+const historyLimit = (values: CommandInput['values']) =>
+  values.limit === undefined ? 20 : integerOption('limit', values.limit, 1, 1000);
 
 const operator: readonly OptionName[] = ['aws', 'stack', 'json'];
 
@@ -29,17 +39,16 @@ export const commands: Readonly<Record<string, Command>> = {
   start: {
     instance: false,
     options: ['ingest-port', 'demo-port', 'dashboard-port'],
+    validate: (values) => {
+      for (const name of ['ingest-port', 'demo-port', 'dashboard-port'] as const) startPort(values, name);
+    },
     run: async ({ values, paths }) => {
-      const port = (name: 'ingest-port' | 'demo-port' | 'dashboard-port') => {
-        const text = values[name];
-        return text === undefined ? undefined : integerOption(name, text, 0, 65_535);
-      };
       const { commandStart } = await import('./command-start.js');
       return commandStart({
         ...paths,
-        ingestPort: port('ingest-port'),
-        demoPort: port('demo-port'),
-        dashboardPort: port('dashboard-port'),
+        ingestPort: startPort(values, 'ingest-port'),
+        demoPort: startPort(values, 'demo-port'),
+        dashboardPort: startPort(values, 'dashboard-port'),
       });
     },
   },
@@ -74,8 +83,9 @@ export const commands: Readonly<Record<string, Command>> = {
   history: {
     instance: true,
     options: [...operator, 'limit'],
+    validate: (values) => historyLimit(values),
     run: async ({ instanceId, values }, env) => {
-      const limit = values.limit === undefined ? 20 : integerOption('limit', values.limit, 1, 1000);
+      const limit = historyLimit(values);
       const { commandHistory } = await import('./command-history.js');
       return withEnvironment(env, (opened) =>
         commandHistory(opened, instanceId, { limit, json: values.json }),

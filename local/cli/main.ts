@@ -55,6 +55,7 @@ const main = async (argv: string[]): Promise<number> => {
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) throw new UsageError(`Unknown command "${name}".`);
   checkFits(name, command, positionals, given);
+  command.validate?.(values);
   const paths = { configPath: values.config, dataDir: values['data-dir'] };
   const instanceId = positionals[0] ?? '';
   if (command.instance && !values.aws) {

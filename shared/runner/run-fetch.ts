@@ -203,7 +203,10 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     const { settings, params } = resolveParams(document, connector, new Date(startedAt));
     const secrets = await input.secrets();
     const context = createIntegrationContext(deps.store, document.id);
-    // 2–3. window and fetch, from the given last run.
+    // Incidents the pages of this run returned so far, against max_per_run.
+    let taken = 0;
+    const leftThisRun = () => (settings.maxPerRun ?? Number.POSITIVE_INFINITY) - taken;
+    // 2–3. window and fetch, from the given last run; a page never asks for more than the run has left.
     const startFetch = (lastRun: LastRun): PendingFetch => {
       const startedAt = clock();
       const own = new AbortController();
@@ -211,7 +214,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         instanceId: document.id,
         params,
         secrets,
-        settings,
+        settings: { ...settings, maxFetch: Math.max(1, Math.min(settings.maxFetch, leftThisRun())) },
         lastRun,
         now: new Date(startedAt),
         logger,
@@ -225,6 +228,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     };
     const prefetch = mayPrefetch(connector);
     const timeToDrain = (lastIterationMs: number) =>
+      leftThisRun() > 0 &&
       input.deadline - COMMIT_RESERVE_MS - clock() > Math.max(2 * lastIterationMs, 1_000);
     let lastIterationMs = 0;
     // The next page, fetched while this one is pushed and committed (see mayPrefetch).
@@ -239,6 +243,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         outcome.pages += result.pages ?? 1;
         // 4–5. validate, dedupe
         const { keyed, repeated } = validateAndKey(result.incidents);
+        taken += result.incidents.length;
         outcome.pulled += result.incidents.length + (result.dropped ?? 0);
         outcome.dropped += repeated + (result.dropped ?? 0);
         if (input.mode === 'debug') {
@@ -296,7 +301,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
           outcome.evictedSeenIds = (outcome.evictedSeenIds ?? 0) + result.evictedSeenIds;
         if (!drainMore) {
           if (result.hasMore)
-            outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';
+            outcome.message ??= `More incidents are waiting; the next fetch continues (${leftThisRun() > 0 ? 'deadline reached' : `max_per_run ${settings.maxPerRun} reached`}).`;
           break;
         }
       }
