@@ -76,6 +76,8 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
     schedule: false,
     ingestPort: 0,
     demoSource: false,
+    // A one-shot command on a busy machine: the JVM may take longer than a long-running start waits.
+    dynamoStartTimeoutMs: 90_000,
     logger,
   });
   return {
