@@ -30,7 +30,8 @@ const typecheck = (files: Map<string, string>, options: ts.CompilerOptions, old?
   // A block's folder (functions/acme/) may exist only in the document.
   const { directoryExists } = host;
   host.directoryExists = (name) =>
-    [...files.keys()].some((file) => file.startsWith(`${name}/`)) || (directoryExists?.call(host, name) ?? true);
+    [...files.keys()].some((file) => file.startsWith(`${name}/`)) ||
+    (directoryExists?.call(host, name) ?? true);
   host.getSourceFile = (name, language, ...rest) =>
     files.has(name)
       ? ts.createSourceFile(name, files.get(name)!, language, true)

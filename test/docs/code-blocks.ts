@@ -36,7 +36,14 @@ export const codeBlocksOf = (root: string, document: string): CodeBlock[] => {
       where: `${name}:${start + 1}`,
       path: join(root, declared ?? `${name.replace(/\.md$/, '')}.block-${start + 1}.ts`),
       code: body.join('\n'),
-      ...(info.startsWith('fragment') ? { fragment: info.slice('fragment'.length).replace(/^:?\s*/, '').trim() } : {}),
+      ...(info.startsWith('fragment')
+        ? {
+            fragment: info
+              .slice('fragment'.length)
+              .replace(/^:?\s*/, '')
+              .trim(),
+          }
+        : {}),
     });
   }
   return blocks;

@@ -119,13 +119,13 @@ const scenarioTable = (results: ScenarioResult[]): string[] => {
 };
 
 const loadRow = (f: LoadFigures): string =>
-      `| ${f.label} (${f.recordedAt.slice(0, 10)}) | ${f.instances} | ${f.intervalMs / 1000} s | ${f.durationMs / 1000} s | ${f.invocations} | ${f.ok} / ${f.skipped} / ${f.errors}${
-        Object.keys(f.errorCodes ?? {}).length > 0
-          ? ` (${Object.entries(f.errorCodes)
-              .map(([code, n]) => `${code} ${n}`)
-              .join(', ')})`
-          : ''
-      } | ${f.incidentsExpected} → ${f.incidentsStored} | ${f.lost} | ${f.leasesLeft} | ${f.minFetchesPerInstance}–${f.maxFetchesPerInstance} | ${f.p50InvocationMs} / ${f.p99InvocationMs} ms | ${f.heapMiBFirstQuarter} → ${f.heapMiBLastQuarter} MiB |`;
+  `| ${f.label} (${f.recordedAt.slice(0, 10)}) | ${f.instances} | ${f.intervalMs / 1000} s | ${f.durationMs / 1000} s | ${f.invocations} | ${f.ok} / ${f.skipped} / ${f.errors}${
+    Object.keys(f.errorCodes ?? {}).length > 0
+      ? ` (${Object.entries(f.errorCodes)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(', ')})`
+      : ''
+  } | ${f.incidentsExpected} → ${f.incidentsStored} | ${f.lost} | ${f.leasesLeft} | ${f.minFetchesPerInstance}–${f.maxFetchesPerInstance} | ${f.p50InvocationMs} / ${f.p99InvocationMs} ms | ${f.heapMiBFirstQuarter} → ${f.heapMiBLastQuarter} MiB |`;
 
 const loadTable = (rows: string[]): string[] => [
   '| Run | Instances | Interval | Duration | Invocations | ok / skipped / error | Expected → stored | Lost | Leases left | Fetches per instance (min–max) | Invocation p50 / p99 | Heap 2nd → last quarter |',
@@ -147,7 +147,10 @@ export interface ReportPaths {
 export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
   const resultsDir = paths.resultsDir ?? RESULTS_DIR;
   const reportPath = paths.reportPath ?? RELIABILITY_MD;
-  const faults = readResults<{ recordedAt: string; results: ScenarioResult[] }>(resultsDir, 'fault-injection');
+  const faults = readResults<{ recordedAt: string; results: ScenarioResult[] }>(
+    resultsDir,
+    'fault-injection',
+  );
   if (!faults) {
     throw new Error(
       `No fault-injection results in ${resultsDir}: run "npx vitest run test/reliability" first (npm run report:reliability does).`,

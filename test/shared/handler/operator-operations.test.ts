@@ -103,7 +103,10 @@ describe('operator operations (debug, test) through the real handler', () => {
       },
     } as unknown as InstanceSource);
 
-    const debug = (await handler({ instanceId: brokenId, operation: 'debug' }, aLambdaContext())) as RunOutcome;
+    const debug = (await handler(
+      { instanceId: brokenId, operation: 'debug' },
+      aLambdaContext(),
+    )) as RunOutcome;
     const test = await handler({ instanceId: brokenId, operation: 'test' }, aLambdaContext());
     const live = (await handler({ instanceId: brokenId }, aLambdaContext())) as RunOutcome;
 
@@ -111,6 +114,8 @@ describe('operator operations (debug, test) through the real handler', () => {
     expect(test).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID' } });
     expect(live).toMatchObject({ status: 'error', error: { code: 'CONFIG_INVALID' } });
     // Only the scheduled (live) fetch is in the history.
-    expect(await fixture.store.listHistory(brokenId)).toEqual([expect.objectContaining({ runId: live.runId })]);
+    expect(await fixture.store.listHistory(brokenId)).toEqual([
+      expect.objectContaining({ runId: live.runId }),
+    ]);
   });
 });

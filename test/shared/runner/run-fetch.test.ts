@@ -158,7 +158,9 @@ describe('runFetch: fetching', () => {
 
     // Pages of 10, 10 and 5: never more than 25 in a run, and never more than 10 a page.
     expect(first).toMatchObject({ status: 'ok', fetches: 3, pushed: 25 });
-    expect(first.message).toBe('More incidents are waiting; the next fetch continues (max_per_run 25 reached).');
+    expect(first.message).toBe(
+      'More incidents are waiting; the next fetch continues (max_per_run 25 reached).',
+    );
     expect(second).toMatchObject({ status: 'ok', pushed: 16 });
     expect(await instance.atEndpoint()).toHaveLength(41);
   });
