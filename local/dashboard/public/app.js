@@ -75,25 +75,18 @@ const clockTime = (iso) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 // Always with the date and the zone: a history spans days, and the reader's zone may not be the server's.
-const dateTime = (iso) =>
-  new Date(iso).toLocaleString(undefined, {
+// Axis labels stop at the minute.
+const withDate = (value, seconds) =>
+  new Date(value).toLocaleString(undefined, {
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    second: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
     timeZoneName: 'short',
   });
-
-// An axis label: the date and zone, to the minute.
-const axisTime = (ms) =>
-  new Date(ms).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  });
+const dateTime = (iso) => withDate(iso, true);
+const axisTime = (ms) => withDate(ms, false);
 
 const statusLabel = { 'no-data': 'no data' };
 const pill = (status) => h('span', { class: 'pill', dataset: { status } }, statusLabel[status] ?? status);
