@@ -195,7 +195,8 @@ const renderStats = (instance) => {
 const renderChart = () => {
   const container = $('chart');
   const fetches = state.history
-    .filter((record) => record.status === 'ok' || record.status === 'error')
+    // Fetches only: a replay has its own card, and its window is not this axis's time.
+    .filter((record) => (record.status === 'ok' || record.status === 'error') && !isReplay(record))
     .slice(0, HISTORY_LIMIT)
     .reverse();
   if (fetches.length === 0) {
