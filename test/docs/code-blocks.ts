@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** One ```ts block of a Markdown file. */
 export interface CodeBlock {
@@ -57,5 +57,3 @@ export const documentsOf = (root: string): string[] => [
     .sort()
     .map((file) => join(root, 'docs', file)),
 ];
-
-export const documentName = (path: string): string => basename(path);
