@@ -1,4 +1,6 @@
 // Ferry's dashboard: plain DOM, no framework. Every value from the API is set as text, never as HTML.
+// Over 300 lines on purpose: one static module with no build step, in marked sections (formatting,
+// instances, chart, history, replays, actions, polling), so the page needs no bundler.
 const POLL_MS = 3000;
 // The most the API returns in one answer (local/dashboard/app.ts).
 const HISTORY_LIMIT = 200;
