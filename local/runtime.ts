@@ -11,9 +11,38 @@ export const defaultLocal = {
   demoApiKey: 'demo-api-key',
 } as const;
 
+/** The local-only credentials by the variable the default config reads them from. */
+const defaultCredentials = {
+  FERRY_INGEST_TOKEN: defaultLocal.ingestToken,
+  DEMO_API_KEY: defaultLocal.demoApiKey,
+} as const;
+
+export type DefaultedVariable = keyof typeof defaultCredentials;
+
+/**
+ * Fills the local-only credentials the operator did not export, so `npm start` and every `ferry`
+ * command work with no environment set. `only` limits it to the variables a running `ferry start`
+ * filled itself: a system started with its own token needs that same token exported here (the
+ * runtime file names the variables, never a value). Returns the variables it filled.
+ */
+export const applyLocalDefaults = (
+  env: NodeJS.ProcessEnv = process.env,
+  only: readonly string[] = Object.keys(defaultCredentials),
+): DefaultedVariable[] => {
+  const filled: DefaultedVariable[] = [];
+  for (const [variable, value] of Object.entries(defaultCredentials) as [DefaultedVariable, string][]) {
+    if (env[variable] || !only.includes(variable)) continue;
+    env[variable] = value;
+    filled.push(variable);
+  }
+  return filled;
+};
+
 /** What a running `ferry start` tells other commands (the CLI connects to its DynamoDB). */
 export interface RuntimeInfo {
   pid: number;
+  /** The variables `ferry start` filled with the local defaults (the CLI fills the same). */
+  defaultedVariables?: string[];
   dynamoEndpoint: string;
   ingestUrl: string;
   demoUrl?: string;

@@ -17,7 +17,7 @@ import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 import { externalDynamo } from './external-dynamo.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
-import { defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
+import { applyLocalDefaults, defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
 import { type Scheduler, startScheduler } from './scheduler.js';
 import { defaultTableNames, ensureTables } from './tables.js';
 
@@ -82,8 +82,8 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
   const { errors: configErrors } = await instances.load();
   for (const error of configErrors) logger.warn('Instance not scheduled', { error: error.message });
 
-  process.env.FERRY_INGEST_TOKEN ??= defaultLocal.ingestToken;
-  process.env.DEMO_API_KEY ??= defaultLocal.demoApiKey;
+  // Whatever the operator left unset, as the config's {"env": ...} references expect it (see runtime.ts).
+  const defaultedVariables = applyLocalDefaults();
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -110,7 +110,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
 
     const ingest = await startIngestServer({
       store: incidents,
-      token: process.env.FERRY_INGEST_TOKEN,
+      token: process.env.FERRY_INGEST_TOKEN || defaultLocal.ingestToken,
       port: options.ingestPort ?? defaultLocal.ingestPort,
       logger,
     });
@@ -119,7 +119,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     let demo: DemoSource | undefined;
     if (options.demoSource ?? true) {
       demo = await startDemoSource({
-        apiKey: process.env.DEMO_API_KEY,
+        apiKey: process.env.DEMO_API_KEY || defaultLocal.demoApiKey,
         port: options.demoPort ?? defaultLocal.demoPort,
         // Each start generates afresh: ids unique to this start keep alerts distinct downstream.
         idPrefix: `A${Date.now().toString(36).toUpperCase()}`,
@@ -157,6 +157,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
 
     const runtime: RuntimeInfo = {
       pid: process.pid,
+      defaultedVariables,
       dynamoEndpoint: dynamo.endpoint,
       ingestUrl: ingest.url,
       demoUrl: demo?.url,

@@ -63,6 +63,12 @@ interface ConnectorBase<P> {
   readonly secrets?: readonly string[];
   /** XSOAR's `test-module`: resolves when the instance is usable, throws a clear error if not. */
   test(ctx: ConnectorContext<P>): Promise<void>;
+  /**
+   * What is wrong with a last run an operator sets (`ferry last-run --set`), one sentence per field;
+   * empty when the next fetch can use it. Checked before anything is written. A time-window
+   * connector's `time` and `seen` are checked by the runner, which owns them; this checks the rest.
+   */
+  checkLastRun?(lastRun: LastRun): string[];
 }
 
 /**

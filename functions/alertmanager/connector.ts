@@ -45,6 +45,20 @@ export const createAlertmanagerConnector = (options: AlertmanagerConnectorOption
     params: alertmanagerParams,
     // A fetch only lists the alerts that fire now.
     prefetch: true,
+    checkLastRun: (lastRun) =>
+      Object.keys(lastRun).flatMap((key) => {
+        if (key !== 'episodes')
+          return [`"${key}" is not part of the Alertmanager cursor (it has "episodes").`];
+        const episodes = lastRun.episodes;
+        const valid =
+          typeof episodes === 'object' &&
+          episodes !== null &&
+          !Array.isArray(episodes) &&
+          Object.values(episodes).every((packed) => typeof packed === 'string');
+        return valid
+          ? []
+          : ['"episodes" must be an object of packed episode hashes by minute, as a fetch writes it.'];
+      }),
 
     async fetchIncidents(ctx) {
       const nowMs = ctx.now.getTime();

@@ -2,7 +2,7 @@ import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
 import { type ConnectorContext, type CursorConnector, defineConnector } from '../../shared/connector.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import type { Incident } from '../../shared/incident.js';
-import { type ImapLastRun, parseLastRun, toUidSet } from './cursor.js';
+import { type ImapLastRun, imapLastRunProblems, parseLastRun, toUidSet } from './cursor.js';
 import { withMailbox } from './imap-session.js';
 import { messageToIncident } from './message-to-incident.js';
 import { type ImapParams, imapParams, toSearchObject } from './params.js';
@@ -178,6 +178,7 @@ export const imap = defineConnector<ImapParams, never, CursorConnector<ImapParam
   params: imapParams,
   secrets: ['username', 'password'],
   // No prefetch: a fetch flags the last page's messages \Seen, which must wait for that page's push.
+  checkLastRun: imapLastRunProblems,
 
   fetchIncidents: (ctx) =>
     withMailbox(ctx, { readOnly: !ctx.params.markAsSeen }, (client, mailbox) =>

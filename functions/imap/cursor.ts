@@ -38,6 +38,29 @@ export const parseLastRun = (lastRun: Record<string, unknown>): ImapLastRun => {
   return out;
 };
 
+const fieldRules: Record<keyof ImapLastRun, string> = {
+  folder: 'a folder name',
+  uidValidity: "the folder's UIDVALIDITY as a decimal string",
+  lastUid: 'a whole number of 0 or more',
+  since: 'an ISO-8601 date',
+  markSeen: 'an IMAP UID set such as "1:3,7"',
+};
+
+/**
+ * What an operator's last run (`ferry last-run --set`) gets wrong: a field {@link parseLastRun} would
+ * silently drop (so the next fetch would start over from `first_fetch`), or one it does not know.
+ */
+export const imapLastRunProblems = (lastRun: Record<string, unknown>): string[] => {
+  const parsed = parseLastRun(lastRun) as Record<string, unknown>;
+  return Object.keys(lastRun)
+    .filter((key) => !(key in parsed))
+    .map((key) =>
+      key in fieldRules
+        ? `"${key}" must be ${fieldRules[key as keyof ImapLastRun]} (got ${JSON.stringify(lastRun[key])}).`
+        : `"${key}" is not part of the IMAP cursor (${Object.keys(fieldRules).join(', ')}).`,
+    );
+};
+
 /** UIDs as a compact IMAP set: `[1, 2, 3, 7, 9, 10]` → `"1:3,7,9:10"`. */
 export const toUidSet = (uids: readonly number[]): string => {
   const sorted = [...new Set(uids)].sort((a, b) => a - b);

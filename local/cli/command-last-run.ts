@@ -1,5 +1,7 @@
+import { connectors } from '../../functions/connectors.js';
 import type { LastRun } from '../../shared/connector.js';
 import { ConfigError } from '../../shared/errors.js';
+import { assertUsableLastRun } from '../../shared/operator/check-last-run.js';
 import { setLastRunAudited } from '../../shared/operator/set-last-run.js';
 import type { OperatorEnvironment } from './operator-environment.js';
 
@@ -34,10 +36,18 @@ export const commandLastRun = async (
       throw new ConfigError(`--set needs a JSON object, such as '{"time":"2026-01-01T00:00:00Z"}'.`);
     }
   }
+  // Checked against the connector before anything is written: a cursor its next fetch cannot use
+  // would wedge the instance (every fetch STATE_CORRUPT) instead of repairing it.
+  const connector = await env.connectorOf(instanceId);
+  assertUsableLastRun(
+    instanceId,
+    Object.hasOwn(connectors, connector) ? connectors[connector] : undefined,
+    next,
+  );
   // A misconfigured instance's cursor can be reset too; a corrupted one repaired (see setLastRunAudited).
   const { action, after } = await setLastRunAudited(env.store, {
     instanceId,
-    connector: await env.connectorOf(instanceId),
+    connector,
     lastRun: next,
     kind: options.reset ? 'reset' : 'set',
   });

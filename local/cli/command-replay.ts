@@ -126,8 +126,15 @@ export const commandReplay = async (
     } finally {
       clearInterval(poll);
     }
-    if (!isReplayOutcome(outcome))
+    if (!isReplayOutcome(outcome)) {
+      // The replay could not start (its configuration or a secret is unusable): say why, once.
+      if ('error' in outcome && outcome.error) {
+        bar.end();
+        console.error(color.red(`${outcome.error.code}: ${outcome.error.message}`));
+        return 1;
+      }
       throw new Error(`The function answered a replay with ${JSON.stringify(outcome)}.`);
+    }
     if (outcome.replay) {
       show(outcome.replay);
       last = outcome.replay;

@@ -2,11 +2,21 @@ import { createLogger } from '../../shared/logger.js';
 import { startLocalSystem } from '../system.js';
 import { color, formatFetchLine } from './format.js';
 
+export interface StartOptions {
+  readonly configPath: string;
+  readonly dataDir: string;
+  /** Other ports than the defaults (8787, 8788, 8790): a second system, or a busy port. */
+  readonly ingestPort?: number;
+  readonly demoPort?: number;
+  readonly dashboardPort?: number;
+}
+
 /** `ferry start`: the whole system in the foreground until Ctrl-C. */
-export const commandStart = async (paths: { configPath: string; dataDir: string }): Promise<number> => {
+export const commandStart = async (options: StartOptions): Promise<number> => {
+  const paths = { configPath: options.configPath, dataDir: options.dataDir };
   console.log(color.bold('Ferry — starting the local system…'));
   const system = await startLocalSystem({
-    ...paths,
+    ...options,
     logger: createLogger({ level: (process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR' }),
     onFetch: (outcome) => console.log(formatFetchLine(outcome)),
     dashboard: true,

@@ -9,7 +9,7 @@ import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { createLocalDynamoClient } from '../dynamodb.js';
 import { createLocalInvoker, type LocalInvoker } from '../local-invoker.js';
-import { readRuntime } from '../runtime.js';
+import { applyLocalDefaults, readRuntime } from '../runtime.js';
 import { startLocalSystem } from '../system.js';
 import { defaultTableNames } from '../tables.js';
 import { connectorOfEntry, listingFromConfig, type OperatorEnvironment } from './operator-environment.js';
@@ -42,10 +42,13 @@ export interface EnvironmentOptions {
  */
 export const openEnvironment = async (options: EnvironmentOptions): Promise<CliEnvironment> => {
   const configPath = resolve(options.configPath);
-  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR' });
+  // Silent unless asked: a command prints its own failure once, as text (LOG_LEVEL=ERROR adds the JSON).
+  const logger = createLogger({ level: (process.env.LOG_LEVEL as 'ERROR' | undefined) ?? 'SILENT' });
   const instances = createFileInstanceSource(configPath, { connectors });
   const running = await readRuntime(resolve(options.dataDir));
   if (running) {
+    // The same local credentials the running system filled for itself (the embedded one fills its own).
+    applyLocalDefaults(process.env, running.defaultedVariables ?? []);
     const client = createLocalDynamoClient(running.dynamoEndpoint);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
@@ -73,6 +76,8 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
     schedule: false,
     ingestPort: 0,
     demoSource: false,
+    // A one-shot command on a busy machine: the JVM may take longer than a long-running start waits.
+    dynamoStartTimeoutMs: 90_000,
     logger,
   });
   return {

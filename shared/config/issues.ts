@@ -22,7 +22,7 @@ export const configErrorFromIssues = (
     const got = describeGot(options.input, issue.path);
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((key) => `"${key}"`).join(', ');
-      return `${field ? `${field}: ` : ''}unknown ${issue.keys.length > 1 ? 'keys' : 'key'} ${keys} (check the spelling; see the config reference in README.md)`;
+      return `${field ? `${field}: ` : ''}unknown ${issue.keys.length > 1 ? 'keys' : 'key'} ${keys} (check the spelling; see the config reference in docs/configuration.md)`;
     }
     return `${field || '(document)'} ${issue.message}${got}`;
   });

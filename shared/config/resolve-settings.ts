@@ -8,6 +8,8 @@ import { type CommonParams, commonParamKeys, commonParamsSchema, type InstanceDo
 export interface FetchSettings {
   readonly firstFetch: Date;
   readonly maxFetch: number;
+  /** At most this many incidents in one run (`max_per_run`), over all its pages; unset: no limit. */
+  readonly maxPerRun?: number;
   readonly lookBackMs: number;
   readonly lagMs: number;
   readonly query: string | undefined;
@@ -73,6 +75,7 @@ const toSettings = (params: CommonParams, document: InstanceDocument, now: Date)
   // Both parse: the schema refined them.
   firstFetch: parsePointInTime(params.first_fetch, now)!,
   maxFetch: params.max_fetch,
+  maxPerRun: params.max_per_run,
   lookBackMs: params.look_back * 60_000,
   lagMs: typeof params.lag === 'number' ? params.lag * 1_000 : parseDuration(params.lag)!,
   query: params.query,

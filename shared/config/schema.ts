@@ -52,6 +52,14 @@ export const commonParamsSchema = z.object({
     .min(1, 'must be at least 1')
     .max(1000, 'must be at most 1000 (XSOAR recommends 200)')
     .default(200),
+  // max_fetch bounds one request's page; the drain loop may fetch several pages in one run (a backlog
+  // is caught up within one invocation). max_per_run bounds the run itself; unset, only the deadline does.
+  max_per_run: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .optional(),
   look_back: z
     .number({ message: 'must be a number of minutes' })
     .min(0, 'must be 0 or more minutes')

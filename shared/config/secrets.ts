@@ -12,11 +12,22 @@ export interface SecretResolverOptions {
   readonly maxAgeMs?: number;
 }
 
-/** Resolves secret references to values, registering each for redaction. */
+/**
+ * Resolves secret references to values, registering each for redaction. `owner` says whose secrets
+ * these are, so an error blames the right one: the instance's own (`secrets` in its entry, the default)
+ * or its sink's (`sink` in the config file).
+ */
 export type SecretResolver = (
   instanceId: string,
   refs: Record<string, SecretRef>,
+  owner?: SecretOwner,
 ) => Promise<Record<string, string>>;
+
+export type SecretOwner = 'instance' | 'sink';
+
+/** `secret "apiKey"` for the instance's own, `the sink's secret "token"` for its sink's. */
+const secretName = (key: string, owner: SecretOwner) =>
+  owner === 'sink' ? `the sink's secret "${key}"` : `secret "${key}"`;
 
 /** Creates a resolver for `{env}` and `{ssm}` references, caching SSM values briefly. */
 export const createSecretResolver = (options: SecretResolverOptions = {}): SecretResolver => {
@@ -24,12 +35,18 @@ export const createSecretResolver = (options: SecretResolverOptions = {}): Secre
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const cache = new Map<string, { value: string; at: number }>();
 
-  const fromSsm = async (instanceId: string, key: string, name: string): Promise<string> => {
+  const fromSsm = async (
+    instanceId: string,
+    key: string,
+    name: string,
+    owner: SecretOwner,
+  ): Promise<string> => {
+    const what = secretName(key, owner);
     const cached = cache.get(name);
     if (cached && Date.now() - cached.at < maxAgeMs) return cached.value;
     if (!options.ssm) {
       throw new SecretMissingError(
-        `Instance "${instanceId}": secret "${key}" refers to SSM parameter "${name}", but SSM is not available here. Locally, use {"env": "<VARIABLE>"}.`,
+        `Instance "${instanceId}": ${what} refers to SSM parameter "${name}", but SSM is not available here. Locally, use {"env": "<VARIABLE>"}.`,
       );
     }
     try {
@@ -43,7 +60,7 @@ export const createSecretResolver = (options: SecretResolverOptions = {}): Secre
     } catch (error) {
       if (error instanceof ParameterNotFound) {
         throw new SecretMissingError(
-          `Instance "${instanceId}": secret "${key}" refers to SSM parameter "${name}", which does not exist or is empty. ` +
+          `Instance "${instanceId}": ${what} refers to SSM parameter "${name}", which does not exist or is empty. ` +
             `Create it: aws ssm put-parameter --type SecureString --name "${name}" --value '<secret>'`,
           { cause: error },
         );
@@ -52,21 +69,24 @@ export const createSecretResolver = (options: SecretResolverOptions = {}): Secre
     }
   };
 
-  const fromEnv = (instanceId: string, key: string, variable: string): string => {
+  const fromEnv = (instanceId: string, key: string, variable: string, owner: SecretOwner): string => {
+    const what = secretName(key, owner);
     const value = env[variable];
     if (!value) {
       throw new SecretMissingError(
-        `Instance "${instanceId}": secret "${key}" refers to environment variable ${variable}, which is not set. Export it before starting Ferry.`,
+        `Instance "${instanceId}": ${what} refers to environment variable ${variable}, which is not set. Export it before starting Ferry.`,
       );
     }
     return value;
   };
 
-  return async (instanceId, refs) => {
+  return async (instanceId, refs, owner = 'instance') => {
     const entries = await Promise.all(
       Object.entries(refs).map(async ([key, ref]) => {
         const value =
-          'env' in ref ? fromEnv(instanceId, key, ref.env) : await fromSsm(instanceId, key, ref.ssm);
+          'env' in ref
+            ? fromEnv(instanceId, key, ref.env, owner)
+            : await fromSsm(instanceId, key, ref.ssm, owner);
         return [key, value] as const;
       }),
     );

@@ -12,6 +12,7 @@ import { type ReplayOutcome, runReplay } from '../runner/replay.js';
 import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
 import type { SinkDefaults } from '../sinks/create-sink.js';
 import { createSinkFor } from '../sinks/create-sink.js';
+import type { Sink } from '../sinks/sink.js';
 import { emptyHistoryRecord, RunStatus } from '../state/history-record.js';
 import type { ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -33,12 +34,25 @@ export interface FetchHandlerDeps {
 
 export type FetchHandlerResult = RunOutcome | TestOutcome | ReplayOutcome;
 
-/** Records a run that could not start because its configuration is unusable, then returns it. */
+/** The sink of a debug fetch: the runner stops before the push, so reaching it is a bug. */
+const debugSink: Sink = {
+  type: 'debug',
+  push: async () => {
+    throw new Error('A debug fetch pushes nothing; the runner must stop before the push.');
+  },
+};
+
+/**
+ * A run that could not start because its configuration is unusable. Recorded in the history only for a
+ * live fetch: the history is the schedule's record, and an operator's debug fetch or replay that could
+ * not start answers the operator instead.
+ */
 const configFailure = async (
   deps: FetchHandlerDeps,
   instanceId: string,
   error: unknown,
   startedAt: number,
+  operation: FetchEvent['operation'],
 ): Promise<RunOutcome> => {
   const outcome: RunOutcome = redact({
     ...emptyHistoryRecord({
@@ -55,6 +69,7 @@ const configFailure = async (
     instanceId,
     error: outcome.error,
   });
+  if (operation !== 'fetch') return outcome;
   await deps.store
     .writeHistory(outcome)
     .catch((writeError) => deps.logger.error('History write failed', { writeError }));
@@ -90,7 +105,7 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
     } catch (error) {
       if (operation === 'test')
         return { instanceId, ok: false, error: { code: errorCode(error), message: errorMessage(error) } };
-      return configFailure(deps, instanceId, error, startedAt);
+      return configFailure(deps, instanceId, error, startedAt, operation);
     }
     const resolveSecrets = () => deps.secrets(instanceId, document.secrets);
     if (operation === 'test')
@@ -102,11 +117,13 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
         logger: deps.logger,
       });
 
-    let sink: Awaited<ReturnType<typeof createSinkFor>>;
+    // A debug fetch pushes nothing, so it neither needs nor asks for the sink's credentials.
+    let sink: Sink;
     try {
-      sink = await createSinkFor(document, deps.secrets, deps.sinkDefaults);
+      sink =
+        operation === 'debug' ? debugSink : await createSinkFor(document, deps.secrets, deps.sinkDefaults);
     } catch (error) {
-      return configFailure(deps, instanceId, error, startedAt);
+      return configFailure(deps, instanceId, error, startedAt, operation);
     }
     if (operation === 'replay') {
       if (!deps.replays) {

@@ -216,7 +216,10 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     const { settings, params } = resolveParams(document, connector, new Date(startedAt));
     const secrets = await input.secrets();
     const context = createIntegrationContext(deps.store, document.id);
-    // 2–3. window and fetch, from the given last run.
+    // Incidents the pages of this run returned so far, against max_per_run.
+    let taken = 0;
+    const leftThisRun = () => (settings.maxPerRun ?? Number.POSITIVE_INFINITY) - taken;
+    // 2–3. window and fetch, from the given last run; a page never asks for more than the run has left.
     // The first page of the invocation looks back; the drain's later pages continue at the cursor.
     const startFetch = (lastRun: LastRun, continuing: boolean): PendingFetch => {
       const startedAt = clock();
@@ -225,7 +228,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         instanceId: document.id,
         params,
         secrets,
-        settings,
+        settings: { ...settings, maxFetch: Math.max(1, Math.min(settings.maxFetch, leftThisRun())) },
         lastRun,
         now: new Date(startedAt),
         logger,
@@ -240,6 +243,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     };
     const prefetch = mayPrefetch(connector);
     const timeToDrain = (lastIterationMs: number) =>
+      leftThisRun() > 0 &&
       input.deadline - COMMIT_RESERVE_MS - clock() > Math.max(2 * lastIterationMs, 1_000);
     let lastIterationMs = 0;
     // The next page, fetched while this one is pushed and committed (see mayPrefetch).
@@ -254,6 +258,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         outcome.pages += result.pages ?? 1;
         // 4–5. validate, dedupe
         const { keyed, repeated } = validateAndKey(result.incidents);
+        taken += result.incidents.length;
         outcome.pulled += result.incidents.length + (result.dropped ?? 0);
         outcome.dropped += repeated + (result.dropped ?? 0);
         if (input.mode === 'debug') {
@@ -311,7 +316,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
           outcome.evictedSeenIds = (outcome.evictedSeenIds ?? 0) + result.evictedSeenIds;
         if (!drainMore) {
           if (result.hasMore)
-            outcome.message ??= 'More incidents are waiting; the next fetch continues (deadline reached).';
+            outcome.message ??= `More incidents are waiting; the next fetch continues (${leftThisRun() > 0 ? 'deadline reached' : `max_per_run ${settings.maxPerRun} reached`}).`;
           break;
         }
       }

@@ -50,7 +50,7 @@ export const createSinkFor = async (
 ): Promise<Sink> => {
   const config = document.sink;
   const refs = sinkSecretRefs(config);
-  const secrets = Object.keys(refs).length > 0 ? await resolveSecrets(document.id, refs) : {};
+  const secrets = Object.keys(refs).length > 0 ? await resolveSecrets(document.id, refs, 'sink') : {};
   switch (config.type) {
     case 'ferry': {
       const url = config.url ?? defaults.ferryUrl;

@@ -147,6 +147,25 @@ describe('ferry CLI attached to a running system', { timeout: 120_000 }, () => {
     expect(result.stdout).not.toContain('not-the-key');
   });
 
+  it('a failed `fetch` prints its error once, as text (no JSON log line)', async () => {
+    const result = await ferry('fetch', 'wrong-key');
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^error: pulled 0, pushed 0, dropped 0 in \d+ms\n$/);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^SOURCE_AUTH: GET http:\/\/127\.0\.0\.1:\d+\/alerts answered 401 Unauthorized/),
+    ]);
+  });
+
+  it('a failed `fetch --debug` says it failed, not that nothing was new', async () => {
+    const result = await ferry('fetch', 'wrong-key', '--debug');
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^debug fetch failed \(nothing pushed, nothing committed\): SOURCE_AUTH: /);
+    expect(result.stderr).not.toContain('incidents; nothing pushed');
+  });
+
   it('`test` and `fetch` exit 1 with the configuration error of a misconfigured instance', async () => {
     const [test, fetch] = await Promise.all([
       ferry('test', 'misconfigured'),

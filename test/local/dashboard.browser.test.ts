@@ -6,6 +6,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoSource, startDemoSource } from '../../local/demo-source/server.js';
 import { type LocalSystem, startLocalSystem } from '../../local/system.js';
+import { startOrResumeReplay } from '../../shared/runner/replay.js';
 import { storedIds } from '../helpers/ingest.js';
 import { silentLogger } from '../helpers/runtime.js';
 
@@ -217,5 +218,80 @@ describe.skipIf(!hasChromium)('the dashboard in chromium', { timeout: 120_000 },
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone');
     await page.setViewportSize({ width: 1360, height: 900 });
+  });
+
+  it('draws the chart on a time axis whose labels carry the date and the zone', async () => {
+    await instanceButton('alerts').click();
+    await eventually(() => historyRows().count()).toBe(5);
+
+    const labels = await page.locator('#chart svg text.tick-label').allTextContents();
+    const xs = await page
+      .locator('#chart svg g.bar rect.bar-pushed, #chart svg g.bar rect.bar-dropped')
+      .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('x'))));
+
+    expect(labels).toHaveLength(3);
+    const month = new Date().toLocaleString('en-US', { month: 'short' });
+    for (const label of labels) {
+      expect(label).toContain(month);
+      expect(label).toMatch(/UTC|GMT/);
+    }
+    expect(await page.locator('#chart svg').getAttribute('aria-label')).toMatch(
+      /^Incidents per fetch over time, /,
+    );
+    // Bars sit at their fetch's time, oldest left: not one slot per fetch.
+    expect(xs.length).toBeGreaterThan(0);
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    expect(await historyRows().first().locator('button.expand').textContent()).toMatch(/UTC|GMT/);
+  });
+
+  it('lists replays, and filters the history by status and the instances by name', async () => {
+    const { replayId } = (
+      await startOrResumeReplay(system.replays, {
+        instanceId: 'alerts',
+        connector: 'helloworld',
+        from: new Date(Date.now() - 55 * MINUTE),
+        to: new Date(Date.now() - 25 * MINUTE),
+        now: Date.now(),
+      })
+    ).progress;
+    await system.invoke('alerts', 'replay', { replayId });
+
+    const replays = page.locator('#replays-table tbody tr.replay');
+    await eventually(() => replays.count()).toBe(1);
+    expect(await replays.first().getAttribute('data-replay')).toBe(replayId);
+    expect(await replays.first().textContent()).toContain('100%');
+    expect(await replays.first().textContent()).toMatch(/done/);
+
+    await page.locator('#history-filter').selectOption('replay');
+    await eventually(() => historyRows().count()).toBe(1);
+    expect(await historyRows().first().textContent()).toContain(`replay ${replayId}: `);
+    expect(await page.locator('#history-count').textContent()).toBe('1 of latest 6');
+    await page.locator('#history-filter').selectOption('operator');
+    await eventually(() => historyRows().count()).toBe(1);
+    await shot('replays');
+    await page.locator('#history-filter').selectOption('');
+    await eventually(() => historyRows().count()).toBe(6);
+
+    await page.locator('#instance-filter').fill('wrong');
+    await eventually(() => page.locator('button.instance').count()).toBe(1);
+    expect(await instanceButton('wrong-key').count()).toBe(1);
+    await page.locator('#instance-filter').fill('disabled');
+    await eventually(() => page.locator('button.instance').count()).toBe(1);
+    expect(await instanceButton('paused').count()).toBe(1);
+    await page.locator('#instance-filter').fill('');
+    await eventually(() => page.locator('button.instance').count()).toBe(3);
+  });
+
+  it('says a failed debug fetch failed, not that the source has nothing new', async () => {
+    await instanceButton('wrong-key').click();
+    await page.getByRole('button', { name: 'Fetch now (debug)' }).click();
+
+    await eventually(() => page.locator('#debug-summary').textContent()).toContain(
+      'The fetch failed: SOURCE_AUTH',
+    );
+    const table = await page.locator('#debug-table tbody').textContent();
+    expect(table).toContain('The fetch failed, so there is nothing to show');
+    expect(table).not.toContain('nothing new');
+    await shot('debug-failed');
   });
 });

@@ -19,7 +19,7 @@ import {
   startDynamoFixture,
 } from '../helpers/local-dynamo.js';
 import { aLambdaContext, silentLogger } from '../helpers/runtime.js';
-import { type LoadFigures, writeReliabilityReport, writeResults } from './report.js';
+import { type LoadFigures, writeResults } from './report.js';
 
 /**
  * Many instances, each due every second, through the real scheduler loop, handler and runner against
@@ -199,7 +199,6 @@ describe(`load: ${INSTANCES} instances every ${INTERVAL_MS / 1000} s for ${DURAT
         recordedAt: new Date().toISOString(),
       };
       writeResults(figures.label, figures);
-      writeReliabilityReport();
 
       expect(
         final.every((o) => o.status === 'ok'),

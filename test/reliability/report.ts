@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { type Scenario, scenarios } from './scenarios.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Each test file's last results, one JSON file each, so any one file's run regenerates the whole report. */
+/**
+ * Each test file's last results, one JSON file each (an ignored folder: running the tests leaves the
+ * tree clean). `npm run report:reliability` runs the tests, then turns these into RELIABILITY.md.
+ */
 export const RESULTS_DIR = join(here, 'results');
 export const RELIABILITY_MD = resolve(here, '../../RELIABILITY.md');
 
@@ -66,13 +69,33 @@ export const writeResults = (name: string, data: unknown): void => {
   writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
 };
 
-const readResults = <T>(name: string): T | undefined => {
+const readResults = <T>(resultsDir: string, name: string): T | undefined => {
   try {
-    return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as T;
+    return JSON.parse(readFileSync(join(resultsDir, `${name}.json`), 'utf8')) as T;
   } catch {
     return undefined;
   }
 };
+
+const readText = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * The load rows of the report as it stands, by run label. A run not repeated this time (`load-full`
+ * needs FERRY_LOAD=1 and minutes) keeps its last figures instead of vanishing from the report.
+ */
+export const loadRowsOf = (report: string): Map<string, string> =>
+  new Map(
+    report
+      .split('\n')
+      .filter((line) => /^\| load-[\w-]+ \(/.test(line))
+      .map((line) => [line.slice(2, line.indexOf(' (')), line]),
+  );
 
 const yes = (ok: boolean) => (ok ? 'yes' : '**NO**');
 
@@ -95,36 +118,58 @@ const scenarioTable = (results: ScenarioResult[]): string[] => {
   return lines;
 };
 
-const loadTable = (figures: LoadFigures[]): string[] => [
+const loadRow = (f: LoadFigures): string =>
+  `| ${f.label} (${f.recordedAt.slice(0, 10)}) | ${f.instances} | ${f.intervalMs / 1000} s | ${f.durationMs / 1000} s | ${f.invocations} | ${f.ok} / ${f.skipped} / ${f.errors}${
+    Object.keys(f.errorCodes ?? {}).length > 0
+      ? ` (${Object.entries(f.errorCodes)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(', ')})`
+      : ''
+  } | ${f.incidentsExpected} → ${f.incidentsStored} | ${f.lost} | ${f.leasesLeft} | ${f.minFetchesPerInstance}–${f.maxFetchesPerInstance} | ${f.p50InvocationMs} / ${f.p99InvocationMs} ms | ${f.heapMiBFirstQuarter} → ${f.heapMiBLastQuarter} MiB |`;
+
+const loadTable = (rows: string[]): string[] => [
   '| Run | Instances | Interval | Duration | Invocations | ok / skipped / error | Expected → stored | Lost | Leases left | Fetches per instance (min–max) | Invocation p50 / p99 | Heap 2nd → last quarter |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...figures.map(
-    (f) =>
-      `| ${f.label} (${f.recordedAt.slice(0, 10)}) | ${f.instances} | ${f.intervalMs / 1000} s | ${f.durationMs / 1000} s | ${f.invocations} | ${f.ok} / ${f.skipped} / ${f.errors}${
-        Object.keys(f.errorCodes ?? {}).length > 0
-          ? ` (${Object.entries(f.errorCodes)
-              .map(([code, n]) => `${code} ${n}`)
-              .join(', ')})`
-          : ''
-      } | ${f.incidentsExpected} → ${f.incidentsStored} | ${f.lost} | ${f.leasesLeft} | ${f.minFetchesPerInstance}–${f.maxFetchesPerInstance} | ${f.p50InvocationMs} / ${f.p99InvocationMs} ms | ${f.heapMiBFirstQuarter} → ${f.heapMiBLastQuarter} MiB |`,
-  ),
+  ...rows,
 ];
 
-/** Regenerates RELIABILITY.md from the last results of every reliability test file. */
-export const writeReliabilityReport = (): void => {
-  const faults = readResults<{ recordedAt: string; results: ScenarioResult[] }>('fault-injection');
-  const loads = readdirSync(RESULTS_DIR)
+export interface ReportPaths {
+  /** @default RESULTS_DIR */
+  readonly resultsDir?: string;
+  /** @default RELIABILITY_MD */
+  readonly reportPath?: string;
+}
+
+/**
+ * Regenerates RELIABILITY.md from the last results of every reliability test file (`npm run
+ * report:reliability`). Refuses without fault-injection results: a report of "not run" is no report.
+ */
+export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
+  const resultsDir = paths.resultsDir ?? RESULTS_DIR;
+  const reportPath = paths.reportPath ?? RELIABILITY_MD;
+  const faults = readResults<{ recordedAt: string; results: ScenarioResult[] }>(
+    resultsDir,
+    'fault-injection',
+  );
+  if (!faults) {
+    throw new Error(
+      `No fault-injection results in ${resultsDir}: run "npx vitest run test/reliability" first (npm run report:reliability does).`,
+    );
+  }
+  const fresh = readdirSync(resultsDir)
     .filter((file) => file.startsWith('load-'))
-    .sort()
-    .map((file) => readResults<LoadFigures>(file.replace(/\.json$/, '')))
+    .map((file) => readResults<LoadFigures>(resultsDir, file.replace(/\.json$/, '')))
     .filter((f): f is LoadFigures => f !== undefined);
-  const results = faults?.results ?? [];
+  const loadRows = loadRowsOf(readText(reportPath));
+  for (const figures of fresh) loadRows.set(figures.label, loadRow(figures));
+  const loads = [...loadRows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, row]) => row);
+  const results = faults.results;
   const failures = results.filter((r) => !passed(r));
   const notes = results.filter((r) => r.note).map((r) => `- \`${r.id}\`: ${r.note}`);
   const text = [
     '# Reliability',
     '',
-    '<!-- Generated by `npx vitest run test/reliability` (test/reliability/report.ts); do not edit by hand. -->',
+    '<!-- Generated by `npm run report:reliability` (test/reliability/report.ts); do not edit by hand. -->',
     '',
     "Ferry's promise: no incident lost, none duplicated after the endpoint's dedupe, no instance wedged,",
     'no secret leaked. Every scenario below runs against the real components on one machine: DynamoDB',
@@ -140,9 +185,7 @@ export const writeReliabilityReport = (): void => {
     '',
     `## Fault injection — ${results.length} scenarios, ${failures.length === 0 ? 'all pass' : `${failures.length} FAIL`}`,
     '',
-    faults
-      ? `Last run: ${faults.recordedAt}. Invocations read \`status[:error code]\`; \`throw\` = the runner threw (store unreachable, nothing could be recorded).`
-      : 'Not run yet.',
+    `Last run: ${faults.recordedAt}. Invocations read \`status[:error code]\`; \`throw\` = the runner threw (store unreachable, nothing could be recorded).`,
     '',
     ...scenarioTable(results),
     '',
@@ -185,7 +228,7 @@ export const writeReliabilityReport = (): void => {
     'Many instances on one scheduler-like loop, each invoked every interval through the real runner',
     'against DynamoDB Local and the ingestion endpoint; a demo source generating alerts continuously.',
     '`load-ci` runs always (`test/reliability/load.test.ts`); `load-full` (500 instances, 1 s, 2 min)',
-    'runs with `FERRY_LOAD=1`.',
+    'runs with `FERRY_LOAD=1 npm run report:reliability`; a run not repeated keeps its last row.',
     '',
     ...(loads.length > 0 ? loadTable(loads) : ['Not run yet.']),
     '',
@@ -204,5 +247,5 @@ export const writeReliabilityReport = (): void => {
     '  history); the runner never resets it silently.',
     '',
   ].join('\n');
-  writeFileSync(RELIABILITY_MD, text);
+  writeFileSync(reportPath, text);
 };

@@ -1,6 +1,9 @@
 // Ferry's dashboard: plain DOM, no framework. Every value from the API is set as text, never as HTML.
+// Over 300 lines on purpose: one static module with no build step, in marked sections (formatting,
+// instances, chart, history, replays, actions, polling), so the page needs no bundler.
 const POLL_MS = 3000;
-const HISTORY_LIMIT = 60;
+// The most the API returns in one answer (local/dashboard/app.ts).
+const HISTORY_LIMIT = 200;
 const SVG = 'http://www.w3.org/2000/svg';
 
 const state = {
@@ -9,6 +12,11 @@ const state = {
   history: [],
   historyFor: undefined,
   expanded: new Set(),
+  replays: [],
+  /** History filter: '' (all), a status, or 'replay'. */
+  statusFilter: '',
+  /** Instance list filter: words matched against id, connector and status. */
+  instanceFilter: '',
   now: Date.now(),
   busy: false,
 };
@@ -68,13 +76,19 @@ const ago = (iso) => (iso ? `${duration(Math.max(0, state.now - Date.parse(iso))
 const clockTime = (iso) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-const dateTime = (iso) => {
-  const date = new Date(iso);
-  const today = new Date(state.now).toDateString() === date.toDateString();
-  return today
-    ? clockTime(iso)
-    : date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-};
+// Always with the date and the zone: a history spans days, and the reader's zone may not be the server's.
+// Axis labels stop at the minute.
+const withDate = (value, seconds) =>
+  new Date(value).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    timeZoneName: 'short',
+  });
+const dateTime = (iso) => withDate(iso, true);
+const axisTime = (ms) => withDate(ms, false);
 
 const statusLabel = { 'no-data': 'no data' };
 const pill = (status) => h('span', { class: 'pill', dataset: { status } }, statusLabel[status] ?? status);
@@ -129,10 +143,23 @@ const renderInstances = () => {
   const list = $('instance-list');
   list.setAttribute('aria-busy', 'false');
   const focused = document.activeElement?.dataset?.instance;
+  const words = state.instanceFilter.split(/\s+/).filter(Boolean);
+  const shown = state.instances.filter((instance) => {
+    const text = `${instance.instanceId} ${instance.connector} ${instance.status}`.toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
   list.replaceChildren(
-    ...(state.instances.length
-      ? state.instances.map(instanceCard)
-      : [h('li', { class: 'empty' }, 'No instances configured in ferry.config.json.')]),
+    ...(shown.length
+      ? shown.map(instanceCard)
+      : [
+          h(
+            'li',
+            { class: 'empty' },
+            state.instances.length
+              ? 'No instance matches the filter.'
+              : 'No instances configured in ferry.config.json.',
+          ),
+        ]),
   );
   if (focused) list.querySelector(`[data-instance="${CSS.escape(focused)}"]`)?.focus();
   renderSummary();
@@ -170,7 +197,8 @@ const renderStats = (instance) => {
 const renderChart = () => {
   const container = $('chart');
   const fetches = state.history
-    .filter((record) => record.status === 'ok' || record.status === 'error')
+    // Fetches only: a replay has its own card, and its window is not this axis's time.
+    .filter((record) => (record.status === 'ok' || record.status === 'error') && !isReplay(record))
     .slice(0, HISTORY_LIMIT)
     .reverse();
   if (fetches.length === 0) {
@@ -186,8 +214,12 @@ const renderChart = () => {
   // An even, round top keeps both grid labels whole numbers (counts are whole).
   const magnitude = 10 ** Math.floor(Math.log10(peak));
   const top = [2, 4, 6, 8, 10].map((m) => m * magnitude).find((candidate) => candidate >= peak);
-  const slot = plotW / Math.max(fetches.length, 12);
-  const barW = Math.max(2, Math.min(28, slot * 0.7));
+  // A time axis: each bar at its fetch's start, so hours without fetches show as gaps.
+  const times = fetches.map((r) => Date.parse(r.startedAt));
+  const first = times[0];
+  const last = Math.max(times.at(-1), first + 60_000);
+  const barW = Math.max(2, Math.min(12, (plotW / Math.max(fetches.length, 12)) * 0.7));
+  const xOf = (ms) => pad.left + ((ms - first) / (last - first)) * (plotW - barW);
   const y = (value) => pad.top + plotH - (value / top) * plotH;
   const totalPushed = fetches.reduce((sum, r) => sum + r.pushed, 0);
   const failed = fetches.filter((r) => r.status === 'error').length;
@@ -195,7 +227,7 @@ const renderChart = () => {
   const chart = svg('svg', {
     viewBox: `0 0 ${width} ${height}`,
     role: 'img',
-    'aria-label': `Incidents per fetch for the last ${fetches.length} fetches: ${totalPushed} pushed, ${failed} failed.`,
+    'aria-label': `Incidents per fetch over time, ${axisTime(first)} to ${axisTime(last)}, for the last ${fetches.length} fetches: ${totalPushed} pushed, ${failed} failed.`,
   });
   chart.append(
     svg('line', { class: 'grid', x1: pad.left, x2: width - pad.right, y1: y(top), y2: y(top) }),
@@ -206,7 +238,7 @@ const renderChart = () => {
     svg('text', { x: pad.left - 6, y: y(0) + 4, 'text-anchor': 'end' }, '0'),
   );
   fetches.forEach((record, index) => {
-    const x = pad.left + index * slot + (slot - barW) / 2;
+    const x = xOf(times[index]);
     const title = `${dateTime(record.startedAt)} — ${record.status === 'error' ? `failed: ${record.error?.message ?? ''}` : `pushed ${record.pushed}, dropped ${record.dropped}`}`;
     const group = svg('g', { class: 'bar' }, svg('title', {}, title));
     if (record.status === 'error') {
@@ -237,16 +269,16 @@ const renderChart = () => {
     }
     chart.append(group);
   });
-  chart.append(svg('text', { x: pad.left, y: height - 4 }, dateTime(fetches[0].startedAt)));
-  if (fetches.length > 1) {
+  // Three ticks: the first fetch, the middle of the span, the last; each with its date and zone.
+  const ticks = [first, (first + last) / 2, last];
+  ticks.forEach((ms, index) => {
+    const x = xOf(ms) + barW / 2;
+    const anchor = index === 0 ? 'start' : index === ticks.length - 1 ? 'end' : 'middle';
     chart.append(
-      svg(
-        'text',
-        { x: width - pad.right, y: height - 4, 'text-anchor': 'end' },
-        dateTime(fetches.at(-1).startedAt),
-      ),
+      svg('line', { class: 'tick', x1: x, x2: x, y1: y(0), y2: y(0) + 4 }),
+      svg('text', { class: 'tick-label', x, y: height - 4, 'text-anchor': anchor }, axisTime(ms)),
     );
-  }
+  });
   container.replaceChildren(chart);
 };
 
@@ -265,7 +297,7 @@ const recordDetails = (record) =>
     h('dt', {}, 'Run'),
     h('dd', {}, h('code', {}, record.runId)),
     h('dt', {}, 'Started'),
-    h('dd', {}, new Date(record.startedAt).toLocaleString()),
+    h('dd', {}, `${dateTime(record.startedAt)} (${record.startedAt})`),
     record.action ? [h('dt', {}, 'Action'), h('dd', {}, record.action)] : undefined,
     h('dt', {}, 'Fetches · pages'),
     h('dd', {}, `${record.fetches} · ${record.pages}`),
@@ -288,7 +320,20 @@ const recordDetails = (record) =>
     h('dd', {}, h('pre', {}, json(record.lastRunAfter ?? record.lastRunBefore ?? {}))),
   );
 
+const isReplay = (record) => record.action === 'replay';
+
 const summaryOf = (record) => {
+  if (isReplay(record)) {
+    const window = record.lastRunBefore?.time ? `${dateTime(record.lastRunBefore.time)} → ` : '';
+    const id = record.runId.replace(/^replay-/, '');
+    return h(
+      'span',
+      {},
+      h('span', { class: 'tag' }, 'replay'),
+      ` ${id}: ${window}${record.error ? 'stopped' : 'finished'}, pushed ${record.pushed}`,
+      record.error ? h('span', { class: 'error-text' }, ` — ${record.error.message}`) : undefined,
+    );
+  }
   if (record.error) return h('span', { class: 'error-text' }, record.error.message);
   if (record.action) return record.message ? `${record.action} — ${record.message}` : record.action;
   if (record.message) return record.message;
@@ -296,9 +341,19 @@ const summaryOf = (record) => {
   return h('span', { class: 'muted' }, record.pulled === 0 ? 'Nothing new' : '');
 };
 
+const shownHistory = () =>
+  state.history.filter((record) =>
+    state.statusFilter === ''
+      ? true
+      : state.statusFilter === 'replay'
+        ? isReplay(record)
+        : record.status === state.statusFilter,
+  );
+
 const renderHistory = () => {
   const rows = [];
-  for (const record of state.history) {
+  const shown = shownHistory();
+  for (const record of shown) {
     const key = record.runId;
     const open = state.expanded.has(key);
     const toggle = () => {
@@ -343,10 +398,49 @@ const renderHistory = () => {
     );
     if (open) rows.push(h('tr', { class: 'details' }, h('td', { colspan: 7 }, recordDetails(record))));
   }
-  if (rows.length === 0)
-    rows.push(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No fetch history yet.')));
+  if (rows.length === 0) {
+    const empty = state.history.length === 0 ? 'No fetch history yet.' : 'No run matches the filter.';
+    rows.push(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, empty)));
+  }
   $('history-table').tBodies[0].replaceChildren(...rows);
-  $('history-count').textContent = state.history.length ? `latest ${state.history.length}` : '';
+  $('history-count').textContent = state.history.length
+    ? `${shown.length === state.history.length ? '' : `${shown.length} of `}latest ${state.history.length}`
+    : '';
+};
+
+const replayRows = () =>
+  state.replays.map((replay) => {
+    const span = Date.parse(replay.to) - Date.parse(replay.from);
+    const at =
+      typeof replay.cursor?.time === 'string' ? Date.parse(replay.cursor.time) : Date.parse(replay.from);
+    const percent =
+      replay.status === 'done'
+        ? 100
+        : Math.max(0, Math.min(100, Math.round(((at - Date.parse(replay.from)) / span) * 100)));
+    return h(
+      'tr',
+      { class: 'replay', dataset: { replay: replay.replayId, status: replay.status } },
+      h('td', {}, h('code', {}, replay.replayId)),
+      h('td', { class: 'time' }, `${dateTime(replay.from)} → ${dateTime(replay.to)}`),
+      h('td', {}, pill(replay.status)),
+      h('td', { class: 'num' }, `${percent}%`),
+      h('td', { class: 'num' }, String(replay.pushed)),
+      h('td', { class: 'time' }, dateTime(replay.updatedAt)),
+      h(
+        'td',
+        { class: 'message' },
+        replay.lastError
+          ? h('span', { class: 'error-text' }, `${replay.lastError.code}: ${replay.lastError.message}`)
+          : replay.status === 'done'
+            ? 'The live last run was not touched.'
+            : `Resume: ferry replay ${replay.instanceId} --resume ${replay.replayId}`,
+      ),
+    );
+  });
+
+const renderReplays = () => {
+  $('replays-card').hidden = state.replays.length === 0;
+  $('replays-table').tBodies[0].replaceChildren(...replayRows());
 };
 
 const renderDetail = () => {
@@ -366,6 +460,7 @@ const renderDetail = () => {
   if (state.historyFor === instance.instanceId) {
     renderChart();
     renderHistory();
+    renderReplays();
   }
 };
 
@@ -420,7 +515,17 @@ const showDebug = (outcome) => {
   );
   if (rows.length === 0)
     rows.push(
-      h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'The source has nothing new for this instance.')),
+      h(
+        'tr',
+        {},
+        h(
+          'td',
+          { colspan: 5, class: outcome.error ? 'error-text' : 'muted' },
+          outcome.error
+            ? 'The fetch failed, so there is nothing to show (see above).'
+            : 'The source has nothing new for this instance.',
+        ),
+      ),
     );
   $('debug-table').tBodies[0].replaceChildren(...rows);
   $('debug-card').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
@@ -480,6 +585,7 @@ const select = (instanceId) => {
   if (state.selected !== instanceId) {
     state.selected = instanceId;
     state.history = [];
+    state.replays = [];
     state.historyFor = undefined;
     state.expanded.clear();
     $('debug-card').hidden = true;
@@ -510,11 +616,14 @@ const refresh = async () => {
       if (!state.selected && state.instances.length > 0) state.selected = state.instances[0].instanceId;
       const selected = state.selected;
       if (selected && state.instances.some((i) => i.instanceId === selected)) {
-        const { records } = await api(
-          `/api/instances/${encodeURIComponent(selected)}/history?limit=${HISTORY_LIMIT}`,
-        );
+        const path = `/api/instances/${encodeURIComponent(selected)}`;
+        const [{ records }, { replays }] = await Promise.all([
+          api(`${path}/history?limit=${HISTORY_LIMIT}`),
+          api(`${path}/replays`),
+        ]);
         if (state.selected === selected) {
           state.history = records;
+          state.replays = replays;
           state.historyFor = selected;
         }
       }
@@ -542,6 +651,14 @@ document.addEventListener('visibilitychange', () => {
 });
 window.addEventListener('resize', () => {
   if (state.historyFor) renderChart();
+});
+$('history-filter').addEventListener('change', (event) => {
+  state.statusFilter = event.currentTarget.value;
+  renderHistory();
+});
+$('instance-filter').addEventListener('input', (event) => {
+  state.instanceFilter = event.currentTarget.value.trim().toLowerCase();
+  renderInstances();
 });
 $('action-debug').addEventListener('click', (event) => actions.debug(event.currentTarget));
 $('action-test').addEventListener('click', (event) => actions.test(event.currentTarget));

@@ -111,7 +111,7 @@ describe('parseConfig', () => {
     const error = errorOf(anInstance({ fetchInteval: '5 minutes' }));
 
     expect(error.message).toBe(
-      'ferry.config.json: instance "bad": unknown key "fetchInteval" (check the spelling; see the config reference in README.md).',
+      'ferry.config.json: instance "bad": unknown key "fetchInteval" (check the spelling; see the config reference in docs/configuration.md).',
     );
   });
 
@@ -146,7 +146,7 @@ describe('parseConfig', () => {
 
   it('throws for a file that is unusable as a whole, naming the unknown key', () => {
     expect(() => parseConfig({ instances: {}, sinks: {} }, 'my.json')).toThrow(
-      'my.json: unknown key "sinks" (check the spelling; see the config reference in README.md).',
+      'my.json: unknown key "sinks" (check the spelling; see the config reference in docs/configuration.md).',
     );
     expect(() => parseConfig({ sink: { type: 'ferry' } }, 'my.json')).toThrow(ConfigError);
   });

@@ -65,6 +65,16 @@ describe('createSecretResolver', () => {
     );
   });
 
+  it("blames the sink's secret, not the instance's, when the sink's reference is unset", async () => {
+    const resolve = createSecretResolver({ env: {} });
+
+    const error = await resolve('demo', { token: { env: 'MISSING_TOKEN' } }, 'sink').catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      'Instance "demo": the sink\'s secret "token" refers to environment variable MISSING_TOKEN, which is not set. Export it before starting Ferry.',
+    );
+  });
+
   it('tells how to create a missing SecureString', async () => {
     const resolve = createSecretResolver({ ssm });
 

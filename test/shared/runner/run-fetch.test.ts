@@ -148,6 +148,23 @@ describe('runFetch: fetching', () => {
     expect(await instance.history()).toHaveLength(1);
   });
 
+  it('pushes at most max_per_run in one run, its last page cut to fit, and continues on the next fetch without a gap', async () => {
+    const instance = await anInstance({ max_fetch: 10, max_per_run: 25 });
+    instance.source.backlog(41, { from: T0 - 50 * MINUTE, to: T0 - MINUTE });
+
+    const first = await instance.run();
+    instance.clock.advance(MINUTE);
+    const second = await instance.run();
+
+    // Pages of 10, 10 and 5: never more than 25 in a run, and never more than 10 a page.
+    expect(first).toMatchObject({ status: 'ok', fetches: 3, pushed: 25 });
+    expect(first.message).toBe(
+      'More incidents are waiting; the next fetch continues (max_per_run 25 reached).',
+    );
+    expect(second).toMatchObject({ status: 'ok', pushed: 16 });
+    expect(await instance.atEndpoint()).toHaveLength(41);
+  });
+
   it('stops draining before the deadline and continues on the next fetch without a gap', async () => {
     const instance = await anInstance({ max_fetch: 50 });
     instance.source.backlog(120, { from: T0 - 50 * MINUTE, to: T0 - MINUTE });

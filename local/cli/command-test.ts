@@ -1,0 +1,17 @@
+import { color } from './format.js';
+import type { OperatorEnvironment } from './operator-environment.js';
+
+/** `ferry test <instance>`: XSOAR's Test button. Prints `ok` (exit 0) or what failed (exit 1). */
+export const commandTest = async (
+  env: Pick<OperatorEnvironment, 'invoke'>,
+  instanceId: string,
+): Promise<number> => {
+  const outcome = await env.invoke(instanceId, 'test');
+  if ('ok' in outcome && outcome.ok) {
+    console.log(color.green('ok'));
+    return 0;
+  }
+  const error = 'error' in outcome ? outcome.error : undefined;
+  console.log(color.red(`failed: ${error?.message ?? 'unknown error'}`));
+  return 1;
+};
