@@ -5,6 +5,7 @@ import { helloworld } from './helloworld/connector.js';
 import { httpjson } from './httpjson/connector.js';
 import { imap } from './imap/connector.js';
 import { securityhub } from './securityhub/connector.js';
+import { splunk } from './splunk/connector.js';
 
 /**
  * Every connector in the repository, by name: for the local system, the CLI and the CDK app. A
@@ -17,6 +18,7 @@ export const connectors: Readonly<Record<string, Connector>> = {
   [httpjson.name]: httpjson,
   [securityhub.name]: securityhub,
   [guardduty.name]: guardduty,
+  [splunk.name]: splunk,
 };
 
 export const connectorNames = Object.keys(connectors);
