@@ -171,7 +171,8 @@ beforeAll(async () => {
         };
       });
   });
-}, 180_000);
+  // Nine bundles built by esbuild on a shared two-core machine.
+}, 360_000);
 
 afterAll(async () => {
   vi.unstubAllEnvs();
