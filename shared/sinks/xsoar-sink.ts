@@ -123,9 +123,8 @@ export const createXsoarSink = (options: XsoarSinkOptions): Sink => {
   const base = requireTls(options.url, 'sink "xsoar"', options.allowInsecure);
   const mode = options.mode ?? (options.webhookInstance ? 'webhook' : 'api');
   const target: XsoarTarget = mode === 'webhook' ? webhookTarget(base, options) : apiTarget(base, options);
-  if (target.search && options.apiUrl === undefined)
-    if (options.apiUrl !== undefined)
-      requireTls(options.apiUrl, 'sink "xsoar" (apiUrl)', options.allowInsecure);
+  if (options.apiUrl !== undefined)
+    requireTls(options.apiUrl, 'sink "xsoar" (apiUrl)', options.allowInsecure);
   const maxBytes = Math.max(MIN_INCIDENT_BYTES, options.maxIncidentBytes ?? DEFAULT_XSOAR_INCIDENT_BYTES);
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const scope = ledgerScope(`xsoar:${mode}:${target.endpoint}`);
