@@ -181,7 +181,9 @@ export const createXsoarSink = (options: XsoarSinkOptions): Sink => {
       };
       // Creates are never retried by the client: a retried create after a 5xx is how duplicates are made.
       const creates = createHttpClient({ ...httpOptions, retries: 0 });
-      const searches = createHttpClient(httpOptions);
+      // Searches are retried by resolveBySourceId, each attempt signed anew (an advanced key's nonce is single-use).
+      const searches = createHttpClient({ ...httpOptions, retries: 0 });
+      const searchRetry = { ...options.http, signal: pushOptions.signal };
 
       const earlier = session?.delivered ?? new Map();
       const created = new Map<string, string | undefined>();
@@ -201,6 +203,7 @@ export const createXsoarSink = (options: XsoarSinkOptions): Sink => {
           target.search,
           batch,
           keys.map((key) => ({ key, dbotMirrorId: dbotMirrorIdOf((byKey.get(key) as Outgoing).item) })),
+          searchRetry,
         );
         for (const [key, id] of found) done(key, id);
         return keys.filter((key) => !found.has(key)).map((key) => byKey.get(key) as Outgoing);

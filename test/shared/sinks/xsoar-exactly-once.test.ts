@@ -33,7 +33,17 @@ const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 5 };
 let fixture: LedgerFixture;
 beforeAll(async () => {
   fixture = await startLedgerFixture();
-});
+  // A cold DynamoDB Local answers its first batch calls in seconds: warm it before timing matters.
+  const warm = anInstanceId('warm-up');
+  const keys = Array.from({ length: COUNT }, (_, i) => `w-${i}`);
+  await fixture.ledger.record(
+    warm,
+    'warm',
+    keys.map((key) => ({ key, inDoubt: true })),
+    { runId: 'w', expiresAt: 0 },
+  );
+  await fixture.ledger.lookup(warm, 'warm', keys);
+}, 120_000);
 afterAll(async () => {
   await fixture?.stop();
 });
@@ -175,7 +185,7 @@ describe('exactly once into XSOAR, through a gateway that stores then fails ever
         const store = new DynamoStateStore({ client: fixture.client, tableName: fixture.tables.state });
         const sinkFor = (ledger: DeliveryLedger) =>
           createXsoarSink({ url: xsoar.url, ledger, resolveDelayMs: 0, http: fast, ...mode.sink });
-        const input = { document, connector, secrets: async () => ({}), deadline: Date.now() + 60_000 };
+        const input = { document, connector, secrets: async () => ({}), deadline: Date.now() + 30_000 };
 
         // Process 1 dies as XSOAR stores the 37th incident: its answer never arrives, its "done" is never written.
         const process1 = dyingProcess();
@@ -191,14 +201,15 @@ describe('exactly once into XSOAR, through a gateway that stores then fails ever
         const beforeRestart = xsoar.incidents.length;
 
         // Process 2: the next scheduled fetch, once the dead run's lease expired.
-        const later = () => Date.now() + 60_000;
+        const later = () => Date.now() + 120_000;
         const retried = await runFetch(
-          { ...input, deadline: later() + 60_000 },
+          { ...input, deadline: later() + 30_000 },
           { store, sink: sinkFor(fixture.ledger), logger: silent, clock: later },
         );
 
         expect(beforeRestart).toBeGreaterThanOrEqual(37);
         expect(beforeRestart).toBeLessThan(COUNT);
+        expect(retried.error?.message ?? '').toBe('');
         expect(retried.status).toBe('ok');
         const copies = copiesByMirrorId(xsoar);
         expect(copies.size).toBe(COUNT);
