@@ -253,6 +253,44 @@ describe('the xsoar sink against XSOAR 6', () => {
   });
 });
 
+describe('the xsoar sink answered as XSOAR answers', () => {
+  it('402: says the licence is the problem, not Ferry, and does not retry', async () => {
+    const server = await start({ flavour: 6, apiKey, licence: 'expired' });
+    const push = sink(server).push(batch([anIncident('a')]));
+    await expect(push).rejects.toMatchObject({ details: { status: 402, retryable: false } });
+    await expect(push).rejects.toThrow(/licence does not cover this API.*renew or extend the licence/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("403: names the key's role, not the key", async () => {
+    const server = await start({ flavour: 8, apiKey, apiKeyId, role: 'read-only' });
+    const push = sink(server, { version: 8, apiKeyId }).push(batch([anIncident('a')]));
+    await expect(push).rejects.toMatchObject({ details: { status: 403, retryable: false } });
+    await expect(push).rejects.toThrow(/give the API key a role that may create and search incidents/);
+  });
+
+  it('the stand-in refuses an occurred XSOAR cannot parse with its 400 body (validation converts it before)', async () => {
+    const server = await start({ flavour: 6, apiKey });
+    const push = sink(server).push(batch([anIncident('a', { occurred: '2026-01-31 10:00' })]));
+    await expect(push).rejects.toMatchObject({ details: { status: 400, retryable: false } });
+    await expect(push).rejects.toThrow(/cannot parse it as RFC 3339/);
+  });
+
+  it('signs every request with an XSOAR 8 advanced key: a fresh nonce each, and a wrong key refused', async () => {
+    const server = await start({ flavour: 8, apiKey, apiKeyId, apiKeyType: 'advanced' });
+    const advanced = { version: 8, apiKeyId, apiKeyType: 'advanced' } as const;
+
+    await sink(server, advanced).push(batch([anIncident('a'), anIncident('b')]));
+    const wrong = sink(server, { ...advanced, apiKey: 'not-the-key' }).push(batch([anIncident('c')]));
+
+    const nonces = server.incidents.map((item) => item.headers['x-xdr-nonce']);
+    expect(nonces).toHaveLength(2);
+    expect(new Set(nonces).size).toBe(2);
+    expect(server.incidents[0]?.headers.authorization).not.toBe(apiKey);
+    await expect(wrong).rejects.toMatchObject({ details: { status: 401, retryable: false } });
+  });
+});
+
 describe('the xsoar sink against XSOAR 8', () => {
   it('posts to /xsoar/public/v1/incident with the API key and its ID', async () => {
     const server = await start({ flavour: 8, apiKey, apiKeyId });
