@@ -190,7 +190,8 @@ export const xsoarSinkSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['apiUrl'],
-        message: 'is required for a webhook on XSOAR 8 with "apiKey": the API URL https://api-<fqdn>, where Ferry searches',
+        message:
+          'is required for a webhook on XSOAR 8 with "apiKey": the API URL https://api-<fqdn>, where Ferry searches',
       });
     }
     if (sink.version !== 8 && sink.apiKeyId !== undefined) {

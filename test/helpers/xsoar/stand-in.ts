@@ -1,3 +1,5 @@
+// Over 300 lines: one server with three front doors (REST create, search, webhook) that share the
+// store, the fault injection and the request log; the contract rules themselves live beside it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { buffer as readBody } from 'node:stream/consumers';
 import { listen } from '../../../shared/listen.js';

@@ -16,7 +16,11 @@ import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xs
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import { aBatch } from '../../helpers/incidents.js';
-import { startXsoarStandIn, type XsoarStandIn, type XsoarStandInOptions } from '../../helpers/xsoar/stand-in.js';
+import {
+  startXsoarStandIn,
+  type XsoarStandIn,
+  type XsoarStandInOptions,
+} from '../../helpers/xsoar/stand-in.js';
 import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-fixture.js';
 
 // A crash between push and commit, simulated by pushing, not committing, and pushing the same incidents
@@ -58,7 +62,14 @@ const incidents = (count: number): Incident[] =>
 const batch = (instance: string, items: Incident[], runId: string) => aBatch(items, { instance, runId });
 
 const xsoarSink = (server: XsoarStandIn, options: Partial<XsoarSinkOptions> = {}) =>
-  createXsoarSink({ url: server.url, apiKey, ledger: fixture.ledger, resolveDelayMs: 0, http: fast, ...options });
+  createXsoarSink({
+    url: server.url,
+    apiKey,
+    ledger: fixture.ledger,
+    resolveDelayMs: 0,
+    http: fast,
+    ...options,
+  });
 
 /** The names XSOAR holds, with how many times each. */
 const copies = (server: XsoarStandIn) => {
