@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isIsoDate } from './duration.js';
 import { IncidentInvalidError } from './errors.js';
+import { normalizeOccurred } from './occurred.js';
 
 /** XSOAR's severity scale: 0 unknown, 0.5 informational, 1 low, 2 medium, 3 high, 4 critical. */
 export const Severity = {
@@ -14,11 +14,14 @@ export const Severity = {
 
 export type SeverityValue = (typeof Severity)[keyof typeof Severity];
 
+/** The only severities XSOAR has (its incident field's select values); 2.5 or NaN are not one of them. */
+export const SEVERITY_VALUES: readonly number[] = Object.values(Severity);
+
 /** An incident in XSOAR's shape, as `demisto.incidents()` takes it. */
 export interface Incident {
   /** Required: what an analyst sees first. */
   name: string;
-  /** When it happened at the source, ISO-8601. */
+  /** When it happened at the source: RFC 3339 with a zone; validation makes it UTC with seconds. */
   occurred?: string;
   /** The original event, `JSON.stringify`-ed, for XSOAR's mapping stage. */
   rawJSON?: string;
@@ -92,9 +95,29 @@ const fail = (incident: unknown, index: number, field: string, problem: string):
   );
 };
 
+const checkLabels = (incident: unknown, index: number, labels: unknown): void => {
+  if (!Array.isArray(labels)) fail(incident, index, 'labels', 'must be an array of {type, value} strings');
+  (labels as unknown[]).forEach((label, position) => {
+    const { type, value } = (label ?? {}) as Record<string, unknown>;
+    if (typeof label !== 'object' || label === null || typeof type !== 'string' || type === '') {
+      fail(incident, index, `labels[${position}].type`, 'must be a non-empty string');
+    }
+    if (typeof value !== 'string') {
+      fail(
+        incident,
+        index,
+        `labels[${position}].value`,
+        `must be a string (XSOAR's labels are strings), got ${typeof value}`,
+      );
+    }
+  });
+};
+
 /**
- * Checks one incident against XSOAR's contract. Throws an {@link IncidentInvalidError} naming the
- * incident and the field; a bad incident fails the whole fetch so the cursor does not move past it.
+ * Checks one incident against XSOAR's contract and returns it as XSOAR takes it: `occurred` in
+ * RFC 3339 UTC with seconds (converted when its instant is certain), `severity` one of XSOAR's values,
+ * labels `{type, value}` strings. Throws an {@link IncidentInvalidError} naming the incident and the
+ * field; the incident itself is never changed (a converted `occurred` comes back in a copy).
  */
 export const validateIncident = (incident: unknown, index: number, maxBytes?: number): Incident => {
   if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
@@ -103,8 +126,11 @@ export const validateIncident = (incident: unknown, index: number, maxBytes?: nu
   const { name, occurred, rawJSON, dbotMirrorId, severity, labels } = incident as Record<string, unknown>;
   if (typeof name !== 'string' || name.trim() === '')
     fail(incident, index, 'name', 'is required (a non-empty string)');
-  if (occurred !== undefined && (typeof occurred !== 'string' || !isIsoDate(occurred))) {
-    fail(incident, index, 'occurred', `must be an ISO-8601 string, got ${JSON.stringify(occurred)}`);
+  let normalized: string | undefined;
+  if (occurred !== undefined) {
+    const result = normalizeOccurred(occurred);
+    if ('problem' in result) fail(incident, index, 'occurred', result.problem);
+    else if (result.value !== occurred) normalized = result.value;
   }
   if (rawJSON !== undefined) {
     if (typeof rawJSON !== 'string')
@@ -120,16 +146,25 @@ export const validateIncident = (incident: unknown, index: number, maxBytes?: nu
   if (dbotMirrorId !== undefined && typeof dbotMirrorId !== 'string') {
     fail(incident, index, 'dbotMirrorId', `must be a string, got ${typeof dbotMirrorId}`);
   }
-  if (severity !== undefined && (typeof severity !== 'number' || severity < 0 || severity > 4)) {
-    fail(incident, index, 'severity', "must be a number on XSOAR's 0–4 scale");
+  if (severity !== undefined && !SEVERITY_VALUES.includes(severity as number)) {
+    fail(
+      incident,
+      index,
+      'severity',
+      `must be one of XSOAR's severities 0 (unknown), 0.5 (informational), 1 (low), 2 (medium), 3 (high), 4 (critical); got ${typeof severity === 'number' ? String(severity) : JSON.stringify(severity)}`,
+    );
   }
-  if (labels !== undefined && !Array.isArray(labels))
-    fail(incident, index, 'labels', 'must be an array of {type, value}');
+  if (labels !== undefined) checkLabels(incident, index, labels);
   if (maxBytes !== undefined) {
     const size = Buffer.byteLength(JSON.stringify(incident));
     if (size > maxBytes) fail(incident, index, '(size)', `is ${size} bytes, over the ${maxBytes}-byte limit`);
   }
-  return incident as Incident;
+  if (normalized === undefined) return incident as Incident;
+  const copy = { ...(incident as Incident), occurred: normalized };
+  if (typeof rawJSON === 'string' && stringifiedRawJson.get(incident as Incident) === rawJSON) {
+    stringifiedRawJson.set(copy, rawJSON);
+  }
+  return copy;
 };
 
 /**

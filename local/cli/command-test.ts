@@ -9,6 +9,7 @@ export const commandTest = async (
   const outcome = await env.invoke(instanceId, 'test');
   if ('ok' in outcome && outcome.ok) {
     console.log(color.green('ok'));
+    for (const note of outcome.notes ?? []) console.log(color.dim(`note: ${note}`));
     return 0;
   }
   const error = 'error' in outcome ? outcome.error : undefined;

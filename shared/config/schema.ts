@@ -103,17 +103,18 @@ export const ferrySinkSchema = z
   .strict();
 
 /** Fields of the `xsoar` sink that only one mode takes, for the error that names the right one. */
-const xsoarApiOnly = ['version', 'apiKey', 'apiKeyId', 'createInvestigation', 'playbookId'] as const;
-const xsoarWebhookOnly = ['webhookInstance', 'credentials'] as const;
+const xsoarApiOnly = ['createInvestigation', 'playbookId', 'sourceBrand'] as const;
+const xsoarWebhookOnly = ['webhookInstance', 'credentials', 'batchSize', 'apiUrl'] as const;
 
 /**
- * XSOAR's REST API (6, or 8/XSIAM with `version: 8`), or its Generic Webhook (`mode: "webhook"`).
- * One request per incident; a delivery ledger in the state table prevents duplicates after a crash.
+ * XSOAR's REST API (6, or 8/XSIAM with `version: 8`), or its Generic Webhook (`mode: "webhook"`, the
+ * default when `webhookInstance` is set: it runs the instance's classifier and mapper). Exactly once:
+ * the delivery ledger records creates in doubt, and XSOAR's incident search resolves them.
  */
 export const xsoarSinkSchema = z
   .object({
     type: z.literal('xsoar'),
-    /** @default "api" */
+    /** @default "webhook" when `webhookInstance` is set, else "api" */
     mode: z.enum(['api', 'webhook']).optional(),
     /** XSOAR 6: the server URL. XSOAR 8: the API URL, https://api-<fqdn>. Webhook: the server URL (8: https://ext-<fqdn>/xsoar). */
     url: z.url({ message: 'must be an absolute URL' }),
@@ -122,6 +123,14 @@ export const xsoarSinkSchema = z
     apiKey: secretRefSchema.optional(),
     /** XSOAR 8: the API key's ID (x-xdr-auth-id). */
     apiKeyId: secretRefSchema.optional(),
+    /** XSOAR 8: "advanced" signs each request with a nonce and a timestamp. @default "standard" */
+    apiKeyType: z.enum(['standard', 'advanced'], { message: 'must be "standard" or "advanced"' }).optional(),
+    /** Webhook mode on XSOAR 8 with "apiKey": the API URL https://api-<fqdn>, for the incident search. */
+    apiUrl: z.url({ message: 'must be an absolute URL' }).optional(),
+    /** REST API mode: the Source Brand XSOAR shows. @default "Ferry" */
+    sourceBrand: z.string().min(1).max(200).optional(),
+    /** Webhook mode: incidents per request. @default 50 */
+    batchSize: z.number().int().min(1).max(500).optional(),
     /** @default true */
     createInvestigation: z.boolean().optional(),
     playbookId: z.string().min(1).optional(),
@@ -144,7 +153,7 @@ export const xsoarSinkSchema = z
   })
   .strict()
   .superRefine((sink, ctx) => {
-    const webhook = sink.mode === 'webhook';
+    const webhook = (sink.mode ?? (sink.webhookInstance === undefined ? 'api' : 'webhook')) === 'webhook';
     const misplaced = webhook ? xsoarApiOnly : xsoarWebhookOnly;
     for (const field of misplaced) {
       if (sink[field] !== undefined) {
@@ -171,14 +180,29 @@ export const xsoarSinkSchema = z
         message: 'is required: a secret reference to the API key',
       });
     }
-    if (!webhook && sink.version === 8 && sink.apiKeyId === undefined) {
+    if (sink.apiKey !== undefined && sink.version === 8 && sink.apiKeyId === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['apiKeyId'],
         message: "is required for XSOAR 8: a secret reference to the API key's ID (Settings → API Keys)",
       });
     }
-    if (!webhook && sink.version !== 8 && sink.apiKeyId !== undefined) {
+    if (sink.apiKeyType === 'advanced' && sink.version !== 8) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiKeyType'],
+        message: 'is for XSOAR 8 / XSIAM keys: add "version": 8, or remove it',
+      });
+    }
+    if (webhook && sink.apiKey !== undefined && sink.version === 8 && sink.apiUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiUrl'],
+        message:
+          'is required for a webhook on XSOAR 8 with "apiKey": the API URL https://api-<fqdn>, where Ferry searches',
+      });
+    }
+    if (sink.version !== 8 && sink.apiKeyId !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['apiKeyId'],

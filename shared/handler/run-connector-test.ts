@@ -7,12 +7,15 @@ import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import { createFetchContext } from '../runner/fetch-context.js';
 import type { StateStore } from '../state/state-store.js';
+import { checkFetchLimit } from './fetch-limit-rule.js';
 
 /** The answer to XSOAR's Test button. */
 export interface TestOutcome {
   readonly instanceId: string;
   readonly ok: boolean;
   readonly error?: { code: string; message: string };
+  /** What passed but deserves a word (a max_fetch above XSOAR's recommendation with another sink). */
+  readonly notes?: readonly string[];
 }
 
 export interface ConnectorTestInput {
@@ -25,12 +28,16 @@ export interface ConnectorTestInput {
   readonly timeoutMs?: number;
 }
 
-/** Validates the parameters, then calls the connector's `test` (XSOAR's `test-module`). */
+/**
+ * Validates the parameters (and XSOAR's Fetch Limit rule for the instance's sink), then calls the
+ * connector's `test` (XSOAR's `test-module`).
+ */
 export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestOutcome> => {
   const { document, connector } = input;
   try {
     const now = new Date();
     const { settings, params } = resolveParams(document, connector, now);
+    const notes = checkFetchLimit(document, settings);
     const secrets = await input.resolveSecrets();
     const state = await input.store.read(document.id);
     const { ctx } = createFetchContext({
@@ -47,7 +54,7 @@ export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestO
       http: { retries: 1 },
     });
     await connector.test(ctx);
-    return { instanceId: document.id, ok: true };
+    return { instanceId: document.id, ok: true, ...(notes.length > 0 ? { notes } : {}) };
   } catch (error) {
     return redact({
       instanceId: document.id,

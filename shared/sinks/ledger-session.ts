@@ -35,6 +35,12 @@ export interface LedgerSession {
   readonly delivered: ReadonlyMap<string, Delivery>;
   /** Records a delivery without waiting: writes go out in the background, grouped. */
   record(delivery: Delivery): void;
+  /**
+   * Records `keys` as in doubt and waits for it (BatchWriteItem, 25 a request): called before their
+   * creates are sent, so that a process killed between a create and its "done" record leaves an entry
+   * the next push resolves instead of a silent gap. Throws when the ledger cannot be written.
+   */
+  markInDoubt(keys: readonly string[]): Promise<void>;
   /** Waits for every write; never throws. */
   close(): Promise<LedgerWriteOutcome>;
 }
@@ -98,6 +104,21 @@ export const openLedgerSession = async (
     record(delivery) {
       pending.push(delivery);
       pump();
+    },
+    async markInDoubt(keys) {
+      if (keys.length === 0) return;
+      writes += Math.ceil(keys.length / MAX_WRITE_ITEMS);
+      await options.ledger.record(
+        options.instanceId,
+        options.scope,
+        keys.map((key) => ({ key, inDoubt: true })),
+        {
+          runId: options.runId,
+          now: clock(),
+          expiresAt: Math.floor(clock() / 1000) + options.ttlSeconds,
+          signal: AbortSignal.timeout(writeTimeout()),
+        },
+      );
     },
     async close() {
       while (inFlight !== undefined) await inFlight;

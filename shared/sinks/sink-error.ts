@@ -4,6 +4,10 @@ import { isFerryError, SinkError, SourceError } from '../errors.js';
 export interface SinkErrorHints {
   /** 401/403: the credentials. */
   readonly auth: string;
+  /** 403 when it means the key's role lacks a permission, not a wrong key. @default `auth` */
+  readonly forbidden?: string;
+  /** 402: the product's licence. @default `rejected` */
+  readonly unlicensed?: string;
   /** 404: the URL. @default `rejected` */
   readonly notFound?: string;
   /** Any other 4xx: the request. */
@@ -22,13 +26,17 @@ export const toSinkError = (error: unknown, target: string, hints: SinkErrorHint
     const status = error.details.status;
     const rejected = status !== undefined && status < 500 && status !== 429;
     const hint =
-      status === 401 || status === 403
+      status === 401
         ? hints.auth
-        : status === 404
-          ? (hints.notFound ?? hints.rejected)
-          : rejected
-            ? hints.rejected
-            : hints.unavailable;
+        : status === 403
+          ? (hints.forbidden ?? hints.auth)
+          : status === 402
+            ? (hints.unlicensed ?? hints.rejected)
+            : status === 404
+              ? (hints.notFound ?? hints.rejected)
+              : rejected
+                ? hints.rejected
+                : hints.unavailable;
     return new SinkError(
       `Push to ${target} failed: ${hint}. (${error.message})`,
       { status, retryable: !rejected },

@@ -12,10 +12,16 @@ export const MAX_WRITE_ITEMS = 25;
 /** A sort key is at most 1024 bytes; longer incident keys are stored under their hash. */
 const MAX_SORT_KEY_BYTES = 1_024;
 
-/** One incident the endpoint accepted, with the id it gave it (XSOAR's incident id), if any. */
+/**
+ * One incident the endpoint accepted ("done"), with the id it gave it (XSOAR's incident id), if any;
+ * or one whose create was sent without a known outcome (`inDoubt`: a 5xx, a timeout, a reset, or a
+ * crash before the answer was recorded). An entry in doubt is resolved by asking the endpoint (XSOAR's
+ * incident search) before anything is sent again; an entry that is done is never sent again.
+ */
 export interface Delivery {
   readonly key: string;
   readonly sinkId?: string;
+  readonly inDoubt?: boolean;
 }
 
 export interface LedgerCallOptions {
@@ -43,7 +49,7 @@ export interface DeliveryLedger {
     keys: readonly string[],
     options?: LedgerCallOptions,
   ): Promise<Map<string, Delivery>>;
-  /** Records deliveries; recording a key again overwrites it. */
+  /** Records deliveries (done or in doubt); recording a key again overwrites it. */
   record(
     instanceId: string,
     scope: string,
@@ -119,8 +125,8 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
                 [this.#table]: {
                   Keys: pending,
                   ConsistentRead: true,
-                  ProjectionExpression: '#sk, #sinkId',
-                  ExpressionAttributeNames: { '#sk': 'sk', '#sinkId': 'sinkId' },
+                  ProjectionExpression: '#sk, #sinkId, #state',
+                  ExpressionAttributeNames: { '#sk': 'sk', '#sinkId': 'sinkId', '#state': 'state' },
                 },
               },
             }),
@@ -129,7 +135,12 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
           for (const item of Responses?.[this.#table] ?? []) {
             const key = keyBySortKey.get(item.sk as string);
             if (key === undefined) continue;
-            found.set(key, typeof item.sinkId === 'string' ? { key, sinkId: item.sinkId } : { key });
+            found.set(key, {
+              key,
+              ...(typeof item.sinkId === 'string' ? { sinkId: item.sinkId } : {}),
+              // Entries written before "state" existed were all deliveries.
+              ...(item.state === 'doubt' ? { inDoubt: true } : {}),
+            });
           }
           pending = (UnprocessedKeys?.[this.#table]?.Keys ?? []) as Record<string, unknown>[];
         }
@@ -153,6 +164,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
           pk: instanceId,
           sk,
           sinkId: delivery.sinkId,
+          state: delivery.inDoubt ? 'doubt' : 'done',
           runId: options.runId,
           deliveredAt,
           expiresAt: options.expiresAt,

@@ -37,6 +37,7 @@ const ferry = (...args: string[]): Promise<CliResult> =>
           ...process.env,
           CLI_DEMO_KEY: API_KEY,
           CLI_WRONG_KEY: 'not-the-key',
+          CLI_XSOAR_KEY: 'unused-xsoar-key',
           FERRY_INGEST_TOKEN: INGEST_TOKEN,
           NO_COLOR: '1',
           NODE_NO_WARNINGS: '1',
@@ -56,6 +57,8 @@ const instance = (params: Record<string, unknown> = {}, apiKeyVariable = 'CLI_DE
   secrets: { apiKey: { env: apiKeyVariable } },
 });
 
+const xsoarSink = { type: 'xsoar', url: 'https://xsoar.example.com', apiKey: { env: 'CLI_XSOAR_KEY' } };
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-cli-'));
   dataDir = join(dir, 'data');
@@ -73,6 +76,9 @@ beforeAll(async () => {
         operated: instance(),
         'wrong-key': instance({}, 'CLI_WRONG_KEY'),
         misconfigured: instance({ max_fetch: 0 }),
+        'xsoar-500': { ...instance({ max_fetch: 500 }), sink: xsoarSink },
+        'xsoar-200': { ...instance({ max_fetch: 200 }), sink: xsoarSink },
+        'ferry-500': instance({ max_fetch: 500 }),
       },
     }),
   );
@@ -91,7 +97,7 @@ describe('ferry CLI', { timeout: 120_000 }, () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `Instance "demoo" is not in ${configPath}. Known instances: embedded, demo, debugged, operated, wrong-key, misconfigured.`,
+      `Instance "demoo" is not in ${configPath}. Known instances: embedded, demo, debugged, operated, wrong-key, misconfigured, xsoar-500, xsoar-200, ferry-500.`,
     );
   });
 
@@ -135,6 +141,26 @@ describe('ferry CLI attached to a running system', { timeout: 120_000 }, () => {
     const result = await ferry('test', 'demo');
 
     expect(result).toMatchObject({ code: 0, stdout: 'ok\n' });
+  });
+
+  // XSOAR's Test button fails a Fetch Limit above 200 ("Fetching Incidents": "If you enter a larger
+  // number … the Test button will fail"); `ferry test` keeps the rule where the sink is XSOAR.
+  it('`test` exits 1 for max_fetch 500 into XSOAR, with the reason and the fix; 0 for 200', async () => {
+    const [over, at] = await Promise.all([ferry('test', 'xsoar-500'), ferry('test', 'xsoar-200')]);
+
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain("params.max_fetch is 500, above XSOAR's Fetch Limit of 200");
+    expect(over.stdout).toContain('Set "max_fetch" to 200 or less');
+    expect(at).toMatchObject({ code: 0, stdout: 'ok\n' });
+  });
+
+  it('`test` passes max_fetch 500 with another sink, with a note', async () => {
+    const result = await ferry('test', 'ferry-500');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ok\nnote: params.max_fetch is 500, above XSOAR's recommended Fetch Limit of 200; allowed, since this instance's sink is "ferry"/,
+    );
   });
 
   it('`test` exits 1 with the error for a wrong key', async () => {

@@ -33,6 +33,28 @@ describe('validateIncident', () => {
     expect(validateIncident(incident, 0)).toBe(incident);
   });
 
+  it.each([
+    ['2026-01-31T10:00:00Z', '2026-01-31T10:00:00Z'],
+    ['2026-01-31T10:00:00.123Z', '2026-01-31T10:00:00.123Z'],
+    ['2026-01-31T10:00Z', '2026-01-31T10:00:00Z'],
+    ['2026-01-31 10:00+0100', '2026-01-31T09:00:00Z'],
+    ['2026-01-31T10:00:00+01:00', '2026-01-31T09:00:00Z'],
+    ['2026-01-31t00:30:00-02', '2026-01-31T02:30:00Z'],
+    ['2026-01-01T00:30:00+01:00', '2025-12-31T23:30:00Z'],
+    ['2024-02-29T12:00:00,5z', '2024-02-29T12:00:00.5Z'],
+  ])('sends occurred %s to XSOAR as %s (RFC 3339, UTC, seconds), in a copy', (occurred, expected) => {
+    const incident = valid({ occurred });
+
+    const validated = validateIncident(incident, 0);
+
+    expect(validated.occurred).toBe(expected);
+    expect(incident.occurred).toBe(occurred);
+  });
+
+  it("takes severity 0.5 (informational), XSOAR's one fractional severity", () => {
+    expect(validateIncident(valid({ severity: 0.5 }), 0).severity).toBe(0.5);
+  });
+
   it('accepts an incident with only a name (occurred and rawJSON are optional in XSOAR)', () => {
     expect(validateIncident({ name: 'x' }, 0)).toEqual({ name: 'x' });
   });
@@ -43,16 +65,36 @@ describe('validateIncident', () => {
     [
       'occurred',
       valid({ occurred: '01/03/2026' }),
-      /"occurred" must be an ISO-8601 string, got "01\/03\/2026"/,
+      /"occurred" is not a date and time XSOAR can read \("01\/03\/2026"\); use RFC 3339 with a zone/,
     ],
-    ['occurred', valid({ occurred: 1_700_000_000_000 }), /"occurred" must be an ISO-8601 string/],
+    ['occurred', valid({ occurred: 1_700_000_000_000 }), /"occurred" must be an RFC 3339 string, got number/],
+    [
+      'occurred',
+      valid({ occurred: '2026-01-31 10:00' }),
+      /"occurred" has no time zone \("2026-01-31 10:00"\)/,
+    ],
+    ['occurred', valid({ occurred: '2026-02-30T10:00:00Z' }), /"occurred" is not a real date and time/],
     [
       'rawJSON',
       valid({ rawJSON: { id: 'E-1' } }),
       /"rawJSON" must be a JSON string \(JSON.stringify the event\)/,
     ],
     ['rawJSON', valid({ rawJSON: '{id: E-1}' }), /"rawJSON" is not valid JSON/],
-    ['severity', valid({ severity: 7 }), /"severity" must be a number on XSOAR's 0–4 scale/],
+    ['severity', valid({ severity: 7 }), /"severity" must be one of XSOAR's severities 0 \(unknown\), 0.5/],
+    ['severity', valid({ severity: 2.5 }), /"severity" must be one of .*; got 2.5/],
+    ['severity', valid({ severity: Number.NaN }), /"severity" must be one of .*; got NaN/],
+    ['severity', valid({ severity: '2' }), /"severity" must be one of .*; got "2"/],
+    [
+      'labels[1].value',
+      valid({
+        labels: [
+          { type: 'a', value: 'x' },
+          { type: 'b', value: 3 },
+        ],
+      }),
+      /must be a string/,
+    ],
+    ['labels[0].type', valid({ labels: [{ value: 'x' }] }), /must be a non-empty string/],
     ['labels', valid({ labels: { host: 'h1' } }), /"labels" must be an array/],
   ])('names the incident and the field "%s" when it is wrong', (field, incident, message) => {
     const error = failure(incident, 3);

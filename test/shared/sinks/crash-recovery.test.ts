@@ -16,7 +16,11 @@ import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xs
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
 import { aBatch } from '../../helpers/incidents.js';
-import { type FakeXsoar, type FakeXsoarOptions, startFakeXsoar } from './fake-xsoar.js';
+import {
+  startXsoarStandIn,
+  type XsoarStandIn,
+  type XsoarStandInOptions,
+} from '../../helpers/xsoar/stand-in.js';
 import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-fixture.js';
 
 // A crash between push and commit, simulated by pushing, not committing, and pushing the same incidents
@@ -27,7 +31,7 @@ const fast = { retries: 0, baseDelayMs: 1, maxDelayMs: 5 };
 const silent = createLogger({ level: 'SILENT' });
 
 let fixture: LedgerFixture;
-let xsoar: FakeXsoar | undefined;
+let xsoar: XsoarStandIn | undefined;
 
 beforeAll(async () => {
   fixture = await startLedgerFixture();
@@ -42,8 +46,8 @@ afterEach(async () => {
   xsoar = undefined;
 });
 
-const startXsoar = async (options: Partial<FakeXsoarOptions> = {}) => {
-  xsoar = await startFakeXsoar({ flavour: 6, apiKey, ...options });
+const startXsoar = async (options: Partial<XsoarStandInOptions> = {}) => {
+  xsoar = await startXsoarStandIn({ flavour: 6, apiKey, ...options });
   return xsoar;
 };
 
@@ -57,11 +61,18 @@ const incidents = (count: number): Incident[] =>
 
 const batch = (instance: string, items: Incident[], runId: string) => aBatch(items, { instance, runId });
 
-const xsoarSink = (server: FakeXsoar, options: Partial<XsoarSinkOptions> = {}) =>
-  createXsoarSink({ url: server.url, apiKey, ledger: fixture.ledger, http: fast, ...options });
+const xsoarSink = (server: XsoarStandIn, options: Partial<XsoarSinkOptions> = {}) =>
+  createXsoarSink({
+    url: server.url,
+    apiKey,
+    ledger: fixture.ledger,
+    resolveDelayMs: 0,
+    http: fast,
+    ...options,
+  });
 
 /** The names XSOAR holds, with how many times each. */
-const copies = (server: FakeXsoar) => {
+const copies = (server: XsoarStandIn) => {
   const counts = new Map<string, number>();
   for (const item of server.incidents) {
     const name = String(item.body.name);
@@ -87,7 +98,7 @@ describe('a crash between push and commit, xsoar sink (delivery ledger)', () => 
 
   it('XSOAR 8 and the Generic Webhook: each incident once', async () => {
     for (const flavour of [8, 'webhook'] as const) {
-      const server = await startFakeXsoar({ flavour, apiKey, apiKeyId: '3', webhookInstance: 'ferry' });
+      const server = await startXsoarStandIn({ flavour, apiKey, apiKeyId: '3', webhook: { name: 'ferry' } });
       const options: Partial<XsoarSinkOptions> =
         flavour === 8 ? { version: 8, apiKeyId: '3' } : { mode: 'webhook', webhookInstance: 'ferry' };
       const instance = anInstanceId();

@@ -67,15 +67,38 @@ describe('the sink configuration', () => {
     expect(
       issuesOf({ type: 'xsoar', version: 8, url: 'https://x.example.com', apiKey: { env: 'K' } }),
     ).toEqual([expect.stringMatching(/^apiKeyId is required for XSOAR 8/)]);
+    // A named webhook instance makes webhook mode the default: the mode that runs classifiers and mappers.
     expect(
       issuesOf({ type: 'xsoar', url: 'https://x.example.com', apiKey: { env: 'K' }, webhookInstance: 'w' }),
+    ).toEqual([]);
+    expect(
+      issuesOf({
+        type: 'xsoar',
+        mode: 'api',
+        url: 'https://x.example.com',
+        apiKey: { env: 'K' },
+        webhookInstance: 'w',
+      }),
     ).toEqual(['webhookInstance is for the Generic Webhook: add "mode": "webhook", or remove it']);
     expect(
-      issuesOf({ type: 'xsoar', mode: 'webhook', url: 'https://x.example.com', apiKey: { env: 'K' } }),
+      issuesOf({ type: 'xsoar', mode: 'webhook', url: 'https://x.example.com', playbookId: 'p' }),
     ).toEqual([
-      'apiKey is for the REST API: remove it, or remove "mode": "webhook"',
+      'playbookId is for the REST API: remove it, or remove "mode": "webhook"',
       "webhookInstance is required in webhook mode: the Generic Webhook instance's name",
     ]);
+    expect(
+      issuesOf({ type: 'xsoar', url: 'https://x.example.com', apiKey: { env: 'K' }, apiKeyType: 'advanced' }),
+    ).toEqual([expect.stringMatching(/^apiKeyType is for XSOAR 8/)]);
+    expect(
+      issuesOf({
+        type: 'xsoar',
+        version: 8,
+        url: 'https://ext-x.example.com/xsoar',
+        webhookInstance: 'w',
+        apiKey: { env: 'K' },
+        apiKeyId: { env: 'I' },
+      }),
+    ).toEqual([expect.stringMatching(/^apiUrl is required for a webhook on XSOAR 8/)]);
     expect(issuesOf({ type: 'xsoar', url: 'https://x.example.com', apiKey: 'plain-text-key' })).toHaveLength(
       1,
     );

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Incident, incidentKey } from '../../../shared/incident.js';
 import type { IncidentBatch } from '../../../shared/sinks/sink.js';
 import { createXsoarSink } from '../../../shared/sinks/xsoar-sink.js';
-import { type FakeXsoar, startFakeXsoar } from './fake-xsoar.js';
+import { startXsoarStandIn, type XsoarStandIn } from '../../helpers/xsoar/stand-in.js';
 import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-fixture.js';
 
 // What the delivery ledger costs a push, measured against DynamoDB Local and a local XSOAR: DynamoDB
@@ -12,11 +12,11 @@ import { anInstanceId, type LedgerFixture, startLedgerFixture } from './ledger-f
 const apiKey = 'cost-api-key';
 const size = 200; // max_fetch's default
 let fixture: LedgerFixture;
-let xsoar: FakeXsoar;
+let xsoar: XsoarStandIn;
 
 beforeAll(async () => {
   fixture = await startLedgerFixture();
-  xsoar = await startFakeXsoar({ flavour: 6, apiKey });
+  xsoar = await startXsoarStandIn({ flavour: 6, apiKey });
 });
 
 afterAll(async () => {

@@ -4,27 +4,31 @@ import type { Incident } from '../../../shared/incident.js';
 import { TRUNCATED_LABEL } from '../../../shared/sinks/fit-incident.js';
 import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xsoar-sink.js';
 import { aBatch, anIncident } from '../../helpers/incidents.js';
-import { type FakeXsoar, type FakeXsoarOptions, startFakeXsoar } from './fake-xsoar.js';
+import {
+  startXsoarStandIn,
+  type XsoarStandIn,
+  type XsoarStandInOptions,
+} from '../../helpers/xsoar/stand-in.js';
 
 const apiKey = 'A1B2C3D4E5F60718293A4B5C6D7E8F90';
 const apiKeyId = '17';
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };
 
-let xsoar: FakeXsoar | undefined;
+let xsoar: XsoarStandIn | undefined;
 afterEach(async () => {
   await xsoar?.close();
   xsoar = undefined;
 });
 
-const start = async (options: FakeXsoarOptions) => {
-  xsoar = await startFakeXsoar(options);
+const start = async (options: XsoarStandInOptions) => {
+  xsoar = await startXsoarStandIn(options);
   return xsoar;
 };
 
 const batch = (incidents: Incident[], runId?: string) => aBatch(incidents, { runId });
 
-const sink = (server: FakeXsoar, options: Partial<XsoarSinkOptions> = {}) =>
-  createXsoarSink({ url: server.url, apiKey, http: { retries: 2, ...fast }, ...options });
+const sink = (server: XsoarStandIn, options: Partial<XsoarSinkOptions> = {}) =>
+  createXsoarSink({ url: server.url, apiKey, resolveDelayMs: 0, http: { retries: 2, ...fast }, ...options });
 
 describe('the xsoar sink against XSOAR 6', () => {
   it('creates one incident per request, with the documented body and the API key, and returns their ids', async () => {
@@ -49,9 +53,18 @@ describe('the xsoar sink against XSOAR 6', () => {
       severity: 2,
       occurred: '2024-05-01T10:00:00.000Z',
       details: 'Reported by the mail gateway',
-      labels: [{ type: 'Email/from', value: 'x@example.com' }],
+      labels: [
+        { type: 'Email/from', value: 'x@example.com' },
+        { type: 'Instance', value: 'soc-demo' },
+        { type: 'Brand', value: 'Ferry' },
+        { type: 'ferry_instance', value: 'soc-demo' },
+        { type: 'ferry_run', value: expect.any(String) },
+      ],
       rawJSON: JSON.stringify({ id: 'a', kind: 'alert' }),
       CustomFields: { scanip: '10.0.0.1', alertsource: 'demo' },
+      dbotMirrorId: 'a',
+      sourceInstance: 'soc-demo',
+      sourceBrand: 'Ferry',
       createInvestigation: true,
       playbookId: 'Phishing - Generic v3',
     });
@@ -99,12 +112,35 @@ describe('the xsoar sink against XSOAR 6', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
-  it('retries a 500 with backoff and succeeds', async () => {
+  it('never re-sends a create that answered 500 before a search by its dbotMirrorId says it is not there', async () => {
     const server = await start({ flavour: 6, apiKey });
     server.failNext(2, { status: 500 });
 
     expect((await sink(server).push(batch([anIncident('a')]))).ids).toEqual(['1']);
-    expect(server.requests.map((request) => request.status)).toEqual([500, 500, 200]);
+    expect(server.requests.map((request) => `${request.kind} ${request.status}`)).toEqual([
+      'create 500',
+      'search 200',
+      'create 500',
+      'search 200',
+      'create 200',
+    ]);
+  });
+
+  it('does not create again what a 502 gateway answer hid: the search finds it', async () => {
+    const server = await start({ flavour: 6, apiKey });
+    server.storeThenFail(1);
+    server.onCreated = () => server.storeThenFail(undefined);
+
+    expect(await sink(server).push(batch([anIncident('a')]))).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      ids: ['1'],
+    });
+    expect(server.requests.map((request) => `${request.kind} ${request.status}`)).toEqual([
+      'create 502',
+      'search 200',
+    ]);
+    expect(server.incidents).toHaveLength(1);
   });
 
   it('gives up on a lasting 5xx with a retryable error that says how far it got', async () => {
@@ -116,7 +152,8 @@ describe('the xsoar sink against XSOAR 6', () => {
     );
 
     await expect(push).rejects.toMatchObject({ details: { status: 503, retryable: true } });
-    await expect(push).rejects.toThrow(/2 of 4 incidents were created before it failed/);
+    await expect(push).rejects.toThrow(/2 of 4 incidents were created by this push/);
+    await expect(push).rejects.toThrow(/the next fetch looks them up in XSOAR before creating any/);
     expect(server.incidents).toHaveLength(2);
   });
 
@@ -200,7 +237,8 @@ describe('the xsoar sink against XSOAR 6', () => {
     const sent = server.incidents[0]?.body;
     expect(Buffer.byteLength(JSON.stringify(sent))).toBeLessThanOrEqual(100_000);
     expect(JSON.parse(sent?.rawJSON as string)).toMatchObject({ ferry_truncated: true });
-    expect(sent?.labels).toEqual([{ type: TRUNCATED_LABEL, value: expect.stringContaining('rawJSON') }]);
+    expect(sent?.labels).toContainEqual({ type: TRUNCATED_LABEL, value: expect.stringContaining('rawJSON') });
+    expect(sent).toMatchObject({ dbotMirrorId: 'huge', sourceInstance: 'soc-demo' });
     expect(server.incidents[1]?.body.rawJSON).toBe(JSON.stringify({ id: 'small', kind: 'alert' }));
   });
 
@@ -212,6 +250,44 @@ describe('the xsoar sink against XSOAR 6', () => {
 
     expect(result).toMatchObject({ accepted: 1, truncated: 1, ids: ['1'] });
     expect(server.requests.map((request) => request.status)).toEqual([413, 413, 200]);
+  });
+});
+
+describe('the xsoar sink answered as XSOAR answers', () => {
+  it('402: says the licence is the problem, not Ferry, and does not retry', async () => {
+    const server = await start({ flavour: 6, apiKey, licence: 'expired' });
+    const push = sink(server).push(batch([anIncident('a')]));
+    await expect(push).rejects.toMatchObject({ details: { status: 402, retryable: false } });
+    await expect(push).rejects.toThrow(/licence does not cover this API.*renew or extend the licence/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("403: names the key's role, not the key", async () => {
+    const server = await start({ flavour: 8, apiKey, apiKeyId, role: 'read-only' });
+    const push = sink(server, { version: 8, apiKeyId }).push(batch([anIncident('a')]));
+    await expect(push).rejects.toMatchObject({ details: { status: 403, retryable: false } });
+    await expect(push).rejects.toThrow(/give the API key a role that may create and search incidents/);
+  });
+
+  it('the stand-in refuses an occurred XSOAR cannot parse with its 400 body (validation converts it before)', async () => {
+    const server = await start({ flavour: 6, apiKey });
+    const push = sink(server).push(batch([anIncident('a', { occurred: '2026-01-31 10:00' })]));
+    await expect(push).rejects.toMatchObject({ details: { status: 400, retryable: false } });
+    await expect(push).rejects.toThrow(/cannot parse it as RFC 3339/);
+  });
+
+  it('signs every request with an XSOAR 8 advanced key: a fresh nonce each, and a wrong key refused', async () => {
+    const server = await start({ flavour: 8, apiKey, apiKeyId, apiKeyType: 'advanced' });
+    const advanced = { version: 8, apiKeyId, apiKeyType: 'advanced' } as const;
+
+    await sink(server, advanced).push(batch([anIncident('a'), anIncident('b')]));
+    const wrong = sink(server, { ...advanced, apiKey: 'not-the-key' }).push(batch([anIncident('c')]));
+
+    const nonces = server.incidents.map((item) => item.headers['x-xdr-nonce']);
+    expect(nonces).toHaveLength(2);
+    expect(new Set(nonces).size).toBe(2);
+    expect(server.incidents[0]?.headers.authorization).not.toBe(apiKey);
+    await expect(wrong).rejects.toMatchObject({ details: { status: 401, retryable: false } });
   });
 });
 
@@ -247,7 +323,7 @@ describe('the xsoar sink against XSOAR 8', () => {
 
 describe('the xsoar sink through the Generic Webhook', () => {
   const credentials = { username: 'ferry', password: 's3cret:with:colons' };
-  const webhook = (server: FakeXsoar, options: Partial<XsoarSinkOptions> = {}) =>
+  const webhook = (server: XsoarStandIn, options: Partial<XsoarSinkOptions> = {}) =>
     createXsoarSink({
       url: server.url,
       mode: 'webhook',
@@ -257,8 +333,8 @@ describe('the xsoar sink through the Generic Webhook', () => {
       ...options,
     });
 
-  it('posts {name, type, occurred, raw_json} with basic auth, the rest of the incident under raw_json._ferry', async () => {
-    const server = await start({ flavour: 'webhook', webhookInstance: 'Ferry Webhook', ...credentials });
+  it('posts [{name, type, occurred, raw_json}] with basic auth: the event under raw_json.event, the rest under raw_json.ferry', async () => {
+    const server = await start({ flavour: 'webhook', webhook: { name: 'Ferry Webhook' }, ...credentials });
     const incident = anIncident('a', {
       type: 'Phishing',
       details: 'more',
@@ -273,36 +349,80 @@ describe('the xsoar sink through the Generic Webhook', () => {
       type: 'Phishing',
       occurred: '2024-05-01T10:00:00.000Z',
       raw_json: {
-        id: 'a',
-        kind: 'alert',
-        _ferry: {
+        event: { id: 'a', kind: 'alert' },
+        ferry: {
           instance: 'soc-demo',
           connector: 'helloworld',
+          runId: expect.any(String),
           key: 'a',
           dbotMirrorId: 'a',
+          sourceBrand: 'Ferry',
           severity: 2,
           details: 'more',
+          labels: expect.arrayContaining([{ type: 'Instance', value: 'soc-demo' }]),
           CustomFields: { scanip: '1.2.3.4' },
         },
       },
     });
+    // What XSOAR stored: the webhook wrote the request headers into the raw JSON, beside the event.
+    const raw = JSON.parse(server.incidents[0]?.incident.rawJSON as string);
+    expect(raw.event).toEqual({ id: 'a', kind: 'alert' });
+    expect(raw.headers).not.toHaveProperty('authorization');
   });
 
-  it('wraps a rawJSON that is not an object, since the webhook takes only objects', async () => {
-    const server = await start({ flavour: 'webhook', webhookInstance: 'Ferry Webhook', ...credentials });
-    await webhook(server).push(batch([anIncident('a', { rawJSON: '[1,2]' })]));
-    expect(server.incidents[0]?.body.raw_json).toMatchObject({ value: [1, 2] });
+  it('keeps an event that is not an object, or has its own "headers", intact under event', async () => {
+    const server = await start({ flavour: 'webhook', webhook: { name: 'Ferry Webhook' }, ...credentials });
+    await webhook(server).push(
+      batch([
+        anIncident('a', { rawJSON: '[1,2]' }),
+        anIncident('b', { rawJSON: JSON.stringify({ headers: { from: 'x@example.com' } }) }),
+      ]),
+    );
+    const stored = server.incidents.map((item) => JSON.parse(item.incident.rawJSON as string));
+    expect(stored.map((raw) => raw.event)).toEqual([[1, 2], { headers: { from: 'x@example.com' } }]);
+  });
+
+  it('sends many incidents per request (batchSize), the token in a header with a "_header:" username', async () => {
+    const server = await start({
+      flavour: 'webhook',
+      webhook: { name: 'Ferry Webhook' },
+      username: '_header:X-Ferry-Token',
+      password: 'tok-123',
+    });
+    const items = ['a', 'b', 'c', 'd', 'e'].map((id) => anIncident(id));
+
+    const result = await webhook(server, {
+      username: '_header:X-Ferry-Token',
+      password: 'tok-123',
+      batchSize: 2,
+    }).push(batch(items));
+
+    expect(result).toMatchObject({ accepted: 5, ids: ['1', '2', '3', '4', '5'] });
+    expect(server.requests.map((request) => request.status)).toEqual([200, 200, 200]);
+    expect(server.incidents[0]?.headers['x-ferry-token']).toBe('tok-123');
+    expect(server.incidents[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("is the default mode when a webhook instance is named: the one that runs the instance's classifier and mapper", async () => {
+    const server = await start({ flavour: 'webhook', webhook: { name: 'Ferry Webhook' }, ...credentials });
+    await createXsoarSink({ url: server.url, webhookInstance: 'Ferry Webhook', ...credentials }).push(
+      batch([anIncident('a')]),
+    );
+    expect(server.incidents[0]?.incident).toMatchObject({
+      sourceInstance: 'Ferry Webhook',
+      sourceBrand: 'Generic Webhook',
+    });
   });
 
   it('fails at once on 401 with an error naming the credentials', async () => {
-    const server = await start({ flavour: 'webhook', webhookInstance: 'Ferry Webhook', ...credentials });
+    const server = await start({ flavour: 'webhook', webhook: { name: 'Ferry Webhook' }, ...credentials });
     const push = webhook(server, { password: 'nope' }).push(batch([anIncident('a')]));
     await expect(push).rejects.toMatchObject({ details: { status: 401, retryable: false } });
     await expect(push).rejects.toThrow(/"credentials"/);
   });
 
   it('names the webhook instance when nothing answers at its URL', async () => {
-    const server = await start({ flavour: 'webhook', webhookInstance: 'Ferry Webhook', ...credentials });
+    const server = await start({ flavour: 'webhook', webhook: { name: 'Ferry Webhook' }, ...credentials });
     const push = webhook(server, { webhookInstance: 'Other' }).push(batch([anIncident('a')]));
     await expect(push).rejects.toMatchObject({ details: { status: 404, retryable: false } });
     await expect(push).rejects.toThrow(/"Other"/);
