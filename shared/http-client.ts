@@ -1,5 +1,6 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
 import { type CrossOriginRedirects, type Hop, isRedirectStatus, nextHop } from './http-redirects.js';
+import { redactAndTruncate } from './redact.js';
 import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -70,7 +71,35 @@ const describeUrl = (url: string): string => {
   return `${parsed.origin}${parsed.pathname}`;
 };
 
-const snippet = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+/** A body in an error message: redacted before it is shortened (a cut secret would no longer match). */
+const snippet = (text: string): string => redactAndTruncate(text, 300);
+
+/**
+ * What a 401/403 body may say in an error: only the source's own short reason (`message`, `error`,
+ * `error_description`, `detail`, `title`), redacted, capped. The rest of the body is dropped: an auth
+ * failure is where a source echoes the credential it refused, in whatever form.
+ */
+const authReason = (text: string): string => {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return '';
+  }
+  const fields = ['message', 'error_description', 'error', 'detail', 'title'];
+  const pick = (value: unknown): string | undefined => {
+    if (!value || typeof value !== 'object') return undefined;
+    for (const field of fields) {
+      const inner = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
+      if (typeof inner === 'string' && inner.trim() !== '') return inner;
+      const nested = pick(inner);
+      if (nested) return nested;
+    }
+    return undefined;
+  };
+  const reason = pick(body);
+  return reason ? `The source says: "${redactAndTruncate(reason.replace(/\s+/g, ' '), 120)}".` : '';
+};
 
 /** A 403 that is a spent rate limit (GitHub's primary limit), told by the source's remaining header. */
 const isSpentLimit = (status: number, headers: Headers, rateLimit: RateLimitHeaders | undefined) =>
@@ -89,7 +118,7 @@ const statusError = (
   if ((status === 401 || status === 403) && !spent) {
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
-      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${snippet(text)}`.trim(),
+      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${authReason(text)}`.trim(),
       { status, url: describeUrl(url) },
     );
   }

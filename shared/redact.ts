@@ -74,8 +74,16 @@ function rebuild(): void {
   pattern = new RegExp(sorted.join('|'), 'g');
 }
 
-/** Replaces every registered secret inside a string. */
-export const redactString = (text: string): string => (pattern ? text.replace(pattern, REDACTED) : text);
+// `scheme://user:password@host`: the userinfo of any URL in a text, registered or not.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@"'<>]*@/gi;
+
+/** Replaces the `user:password@` of every URL in a text by `***@`. */
+export const withoutUserinfo = (text: string): string =>
+  text.includes('@') ? text.replace(USERINFO, `$1${REDACTED}@`) : text;
+
+/** Replaces every registered secret, and every URL's userinfo, inside a string. */
+export const redactString = (text: string): string =>
+  withoutUserinfo(pattern ? text.replace(pattern, REDACTED) : text);
 
 /**
  * Redacts, then shortens to `max` characters (with `…`): shortening first would cut a secret so that
@@ -87,19 +95,30 @@ export const redactAndTruncate = (text: string, max: number): string => {
   return redacted.length > max ? `${redacted.slice(0, max)}…` : redacted;
 };
 
-/** Deeply replaces every registered secret inside strings of a JSON-like value. */
+/**
+ * Deeply replaces every registered secret (and URL userinfo) inside strings of a JSON-like value. What
+ * holds nothing to replace is returned as it was (the same object), so clean values cost no copy.
+ */
 export const redact = <T>(value: T): T => {
-  if (!pattern) return value;
   if (typeof value === 'string') return redactString(value) as T;
-  if (Array.isArray(value)) return value.map(redact) as T;
+  if (Array.isArray(value)) {
+    const items = value.map(redact);
+    return (items.every((item, index) => item === value[index]) ? value : items) as T;
+  }
   if (value instanceof Error) {
-    const copy = new Error(redactString(value.message));
+    const message = redactString(value.message);
+    const stack = value.stack === undefined ? undefined : redactString(value.stack);
+    if (message === value.message && stack === value.stack) return value;
+    const copy = new Error(message);
     copy.name = value.name;
-    if (value.stack) copy.stack = redactString(value.stack);
+    if (stack !== undefined) copy.stack = stack;
     return copy as T;
   }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner)])) as T;
+    const entries = Object.entries(value);
+    const redacted = entries.map(([key, inner]) => [key, redact(inner)] as const);
+    if (redacted.every(([, inner], index) => inner === entries[index]![1])) return value;
+    return Object.fromEntries(redacted) as T;
   }
   return value;
 };

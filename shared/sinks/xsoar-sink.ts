@@ -1,6 +1,7 @@
 import { SinkError, SourceError } from '../errors.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../http-client.js';
 import type { Incident } from '../incident.js';
+import { redactAndTruncate } from '../redact.js';
 import { type DeliveryLedger, ledgerScope } from '../state/delivery-ledger.js';
 import {
   fitIncident,
@@ -62,7 +63,7 @@ const readAnswer = (text: string, endpoint: string): string | undefined => {
   } catch (error) {
     // A 200 that is not JSON is not XSOAR (a proxy's login page): never count it as delivered.
     throw new SinkError(
-      `Push to ${endpoint} failed: it answered with a body that is not JSON (${text.slice(0, 80)}…), so it is not XSOAR's API; check "sink.url".`,
+      `Push to ${endpoint} failed: it answered with a body that is not JSON (${redactAndTruncate(text, 80)}), so it is not XSOAR's API; check "sink.url".`,
       { retryable: false },
       { cause: error },
     );
