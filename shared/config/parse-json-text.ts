@@ -9,12 +9,12 @@ import { firstDuplicateKey } from './duplicate-keys.js';
 
 const BOM = '\uFEFF';
 
-/** The reason without V8's quote of the text: `Unexpected token 's'`, `Unterminated string`. */
-const reasonOf = (message: string): string =>
-  message
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '')
-    .replace(/^Unexpected token '.*?'$/s, 'Unexpected character');
+/** The reason without V8's quote of the text: `Unexpected character`, `Unterminated string`. */
+const reasonOf = (message: string): string => {
+  if (/^Unexpected token/.test(message)) return 'Unexpected character';
+  // Anything from the first quote on may be the document's text.
+  return message.replace(/ in JSON at position \d+.*$/s, '').replace(/[,:]?\s*(\.\.\.)?["'].*$/s, '');
+};
 
 /** True when `prefix` could still begin a valid document (it fails only because it ends early). */
 const isValidPrefix = (prefix: string): boolean => {

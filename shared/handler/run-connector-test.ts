@@ -6,6 +6,7 @@ import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import { createFetchContext } from '../runner/fetch-context.js';
+import { checkSinkTransport } from '../sinks/require-tls.js';
 import type { StateStore } from '../state/state-store.js';
 
 /** The answer to XSOAR's Test button. */
@@ -25,12 +26,14 @@ export interface ConnectorTestInput {
   readonly timeoutMs?: number;
 }
 
-/** Validates the parameters, then calls the connector's `test` (XSOAR's `test-module`). */
+/** Validates the parameters and the sink's URL, then calls the connector's `test` (XSOAR's `test-module`). */
 export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestOutcome> => {
   const { document, connector } = input;
   try {
     const now = new Date();
     const { settings, params } = resolveParams(document, connector, now);
+    // The Test button answers for the whole path: where the incidents would go, too.
+    checkSinkTransport(document.sink);
     const secrets = await input.resolveSecrets();
     const state = await input.store.read(document.id);
     const { ctx } = createFetchContext({
