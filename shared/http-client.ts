@@ -21,6 +21,8 @@ export interface HttpRequest {
    * @default only the common `X-RateLimit-Reset` / `RateLimit-Reset` are read
    */
   readonly rateLimit?: RateLimitHeaders;
+  /** Error statuses answered as responses rather than thrown, for a caller that reads their body (a 409). */
+  readonly acceptStatus?: readonly number[];
 }
 
 export interface HttpResponse<T = unknown> {
@@ -235,7 +237,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
         { cause: error },
       );
     }
-    if (!response.ok)
+    if (!response.ok && !request.acceptStatus?.includes(response.status))
       throw statusError(hop.method, hop.url, response.status, text, response.headers, request.rateLimit);
     let parsed: unknown = text;
     if ((request.responseType ?? 'json') === 'json') {

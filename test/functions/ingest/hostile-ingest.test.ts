@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoIncidentStore } from '../../../functions/ingest/incident-store.js';
+import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
+import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
+import { aBatch } from '../../helpers/incidents.js';
+import {
+  anIncident,
+  anInstance,
+  type IncidentsTableFixture,
+  silentLogger,
+  startIncidentsTable,
+} from './helpers.js';
+
+const TOKEN = 'hostile-ingest-token-0123456789';
+const SCOPED_INSTANCE = 'scoped-instance';
+const SCOPED_TOKEN = 'scoped-instance-token-0123456789';
+
+let table: IncidentsTableFixture;
+let server: IngestServer;
+
+beforeAll(async () => {
+  table = await startIncidentsTable();
+  const store = new DynamoIncidentStore({ client: table.client, tableName: table.tableName });
+  server = await startIngestServer({
+    store,
+    token: TOKEN,
+    instanceTokens: { [SCOPED_INSTANCE]: SCOPED_TOKEN },
+    port: 0,
+    logger: silentLogger,
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await table?.stop();
+});
+
+const post = (body: unknown, token = TOKEN) =>
+  fetch(`${server.url}/incidents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const get = (path: string, token = TOKEN) =>
+  fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+const batchWith = (instance: string, ...incidents: unknown[]) => ({
+  instance,
+  connector: 'c',
+  runId: 'r',
+  incidents,
+});
+
+/** `{"a": {"a": … {"a": 1}}}`, `depth` levels deep, built as text (no recursion to build or send it). */
+const nestedText = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+describe('malformed incidents are answered 400 naming the field, never 500', () => {
+  it.each([
+    ['severity 2.7', { severity: 2.7 }, 'severity'],
+    ['labels [1, null]', { labels: [1, null] }, 'labels[0]'],
+    ['an object details', { details: { text: 'x' } }, 'details'],
+    ['a numeric type', { type: 42 }, 'type'],
+    ['CustomFields that is an array', { CustomFields: ['x'] }, 'CustomFields'],
+    ['an empty dbotMirrorId', { dbotMirrorId: '' }, 'dbotMirrorId'],
+    ['a dbotMirrorId with a lone surrogate', { dbotMirrorId: 'id-\uD800' }, 'dbotMirrorId'],
+  ])('%s', async (_what, overrides, field) => {
+    const response = await post(batchWith(anInstance(), { ...anIncident('x'), ...overrides }));
+
+    expect(response.status).toBe(400);
+    const answer = await response.json();
+    expect(answer.error.code).toBe('INCIDENT_INVALID');
+    expect(answer.error.field).toBe(field);
+    expect(answer.error.message).toContain(field);
+  });
+
+  it('CustomFields nested 5,000 deep', async () => {
+    const incident = JSON.stringify(anIncident('deep')).replace(/}$/, `,"CustomFields":${nestedText(5000)}}`);
+    const body = `{"instance":"${anInstance()}","connector":"c","runId":"r","incidents":[${incident}]}`;
+
+    const response = await post(body);
+
+    expect(response.status).toBe(400);
+    const answer = await response.json();
+    expect(answer.error.field).toBe('CustomFields');
+    expect(answer.error.message).toContain('nested more than');
+  });
+
+  it('an instance name with a lone surrogate', async () => {
+    const response = await post(batchWith('inst-\uDC00', anIncident('x')));
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.message).toContain('instance');
+  });
+
+  it.each([
+    ['an empty sort key', { sk: '', arrival: '2026-01-01T00:00:00.000Z#r#000000' }],
+    ['an empty arrival', { sk: 'KEY#a', arrival: '' }],
+    ['a foreign sort key', { sk: 'STATE', arrival: '2026-01-01T00:00:00.000Z#r#000000' }],
+  ])('a cursor with %s', async (_what, parts) => {
+    const instance = anInstance();
+    const cursor = Buffer.from(JSON.stringify({ pk: instance, ...parts })).toString('base64url');
+
+    const response = await get(`/incidents?instance=${instance}&cursor=${cursor}`);
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('INVALID_CURSOR');
+  });
+});
+
+describe('lone surrogates do not merge two ids', () => {
+  it('two incidents without ids whose rawJSON differ only in a lone surrogate are refused, not merged', async () => {
+    const instance = anInstance();
+    const one = { name: 'a', rawJSON: '{"v":"\uD800"}' };
+
+    const response = await post(batchWith(instance, one));
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.field).toBe('rawJSON');
+  });
+
+  it('ids that differ in a paired (valid) surrogate are stored apart', async () => {
+    const instance = anInstance();
+
+    const response = await post(
+      batchWith(instance, anIncident('id-\uD83D\uDE00'), anIncident('id-\uD83D\uDE01')),
+    );
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ new: 2, duplicates: 0 });
+  });
+});
+
+describe('a second write under an existing key', () => {
+  it('with the same content is a duplicate; with another content a 409 conflict, recorded, the first kept', async () => {
+    const instance = anInstance();
+    const seeded = anIncident('shadow', {
+      name: 'Pre-seeded decoy',
+      rawJSON: '{"id":"shadow","decoy":true}',
+    });
+    const real = anIncident('shadow', { name: 'The real alert' });
+    await post(batchWith(instance, seeded));
+
+    const again = await post(batchWith(instance, { ...seeded }));
+    const conflicting = await post(batchWith(instance, anIncident('fresh'), real));
+
+    expect(await again.json()).toMatchObject({ accepted: 1, new: 0, duplicates: 0 + 1 });
+    expect(conflicting.status).toBe(409);
+    const answer = await conflicting.json();
+    expect(answer).toMatchObject({
+      accepted: 1,
+      new: 1,
+      duplicates: 0,
+      conflicts: [{ index: 1, key: 'shadow' }],
+    });
+    expect(answer.error.code).toBe('CONFLICT');
+    const listed = await (await get(`/incidents?instance=${instance}`)).json();
+    expect(listed.incidents.map((item: { incident: { name: string } }) => item.incident.name)).toEqual([
+      'Pre-seeded decoy',
+      'Alert fresh',
+    ]);
+    const conflicts = await (await get(`/conflicts?instance=${instance}`)).json();
+    expect(conflicts.conflicts).toHaveLength(1);
+    expect(conflicts.conflicts[0]).toMatchObject({ key: 'shadow', incident: { name: 'The real alert' } });
+  });
+
+  it('the same source event renamed by a changed mapping is a duplicate, not a conflict', async () => {
+    const instance = anInstance();
+    await post(batchWith(instance, anIncident('renamed')));
+
+    const response = await post(batchWith(instance, anIncident('renamed', { name: 'New mapping' })));
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ new: 0, duplicates: 1 });
+  });
+
+  it('the same content with its keys in another order is a duplicate, not a conflict', async () => {
+    const instance = anInstance();
+    const incident = anIncident('order');
+    await post(batchWith(instance, incident));
+    const reordered = Object.fromEntries(Object.entries(incident).reverse());
+
+    const response = await post(batchWith(instance, reordered));
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ new: 0, duplicates: 1 });
+  });
+
+  it('the ferry sink takes a 409 as delivered with a notice (a re-push would conflict forever)', async () => {
+    const instance = anInstance();
+    await post(batchWith(instance, anIncident('dup', { rawJSON: '{"id":"dup","seeded":true}' })));
+    const sink = createFerrySink({ url: server.url, token: TOKEN, http: { retries: 0 } });
+
+    const result = await sink.push(aBatch([anIncident('dup'), anIncident('other')], { instance }));
+
+    expect(result.accepted).toBe(2);
+    expect(result.notice).toContain('1 incident(s) conflicted');
+    expect(result.notice).toContain('"dup"');
+    expect(result.notice).toContain(`/conflicts?instance=${instance}`);
+  });
+});
+
+describe('per-instance tokens', () => {
+  it('reads and writes its own instance', async () => {
+    const response = await post(batchWith(SCOPED_INSTANCE, anIncident('mine')), SCOPED_TOKEN);
+    const listed = await get(`/incidents?instance=${SCOPED_INSTANCE}`, SCOPED_TOKEN);
+
+    expect(response.status).toBe(200);
+    expect(listed.status).toBe(200);
+  });
+
+  it('may neither write nor read another instance (403), while the main token reads every one', async () => {
+    const other = anInstance();
+    await post(batchWith(other, anIncident('theirs')));
+
+    const write = await post(batchWith(other, anIncident('intruder')), SCOPED_TOKEN);
+    const read = await get(`/incidents?instance=${other}`, SCOPED_TOKEN);
+    const conflicts = await get(`/conflicts?instance=${other}`, SCOPED_TOKEN);
+    const operator = await get(`/incidents?instance=${SCOPED_INSTANCE}`);
+
+    expect([write.status, read.status, conflicts.status]).toEqual([403, 403, 403]);
+    expect((await write.json()).error.code).toBe('FORBIDDEN');
+    expect(operator.status).toBe(200);
+    const stored = await (await get(`/incidents?instance=${other}`)).json();
+    expect(stored.incidents.map((item: { key: string }) => item.key)).toEqual(['theirs']);
+  });
+});
