@@ -15,6 +15,7 @@ import { type DashboardServer, startDashboard } from './dashboard/server.js';
 import { applyDemoBehaviour, demoBehaviourFromEnv } from './demo-source/demo-behaviour.js';
 import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { localHolderPrefix } from './lease-holder.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
 import { defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
 import { type Scheduler, startScheduler } from './scheduler.js';
@@ -157,6 +158,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       dashboardUrl: dashboard?.url,
       configPath,
       startedAt: new Date().toISOString(),
+      leaseHolder: localHolderPrefix(),
     };
     await mkdir(dataDir, { recursive: true });
     await writeFile(runtimeFile(dataDir), `${JSON.stringify(runtime, null, 2)}\n`);

@@ -89,20 +89,23 @@ describe('the dashboard API', () => {
     expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
   });
 
-  it.each(['null', 'not a url', 'file://'])('refuses an action with Origin: %s (403, never 500)', async (origin) => {
-    const { app, store } = setup();
-    await store.setLastRun('alerts', { lastRun: { time: '2026-03-10T11:00:00.000Z' }, now: NOW });
+  it.each(['null', 'not a url', 'file://'])(
+    'refuses an action with Origin: %s (403, never 500)',
+    async (origin) => {
+      const { app, store } = setup();
+      await store.setLastRun('alerts', { lastRun: { time: '2026-03-10T11:00:00.000Z' }, now: NOW });
 
-    const response = await request(app, '/api/instances/alerts/reset', {
-      method: 'POST',
-      body: '{"confirm":"alerts"}',
-      headers: { origin },
-    });
+      const response = await request(app, '/api/instances/alerts/reset', {
+        method: 'POST',
+        body: '{"confirm":"alerts"}',
+        headers: { origin },
+      });
 
-    expect(response.status).toBe(403);
-    expect((await response.json()).error.code).toBe('FORBIDDEN');
-    expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
-  });
+      expect(response.status).toBe(403);
+      expect((await response.json()).error.code).toBe('FORBIDDEN');
+      expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
+    },
+  );
 
   it('resets only with the instance named in the confirmation, and records it in the history', async () => {
     const { app, store } = setup();
