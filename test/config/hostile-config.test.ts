@@ -9,6 +9,23 @@ import { ConfigError } from '../../shared/errors.js';
 import { runConnectorTest } from '../../shared/handler/run-connector-test.js';
 import { MemoryStateStore } from '../../shared/kit/memory-state-store.js';
 import { silentLogger } from '../helpers/runtime.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Configuration');
+
+/** Records a refusal as measured: the field it names and whether anything secret was echoed. */
+const recordRefusal = (input: string, error: ConfigError | undefined, field?: string) => {
+  const echoed = error ? [LITERAL, 'sk-', 'admin:'].filter((text) => error.message.includes(text)) : [];
+  hostile.record({
+    input,
+    expected: `refused${field ? ` naming ${field}` : ''}, nothing secret echoed`,
+    measured: error
+      ? `${error.code}${error.field ? ` (${error.field})` : ''}; echoed: ${echoed.length === 0 ? 'nothing' : echoed.join(', ')}`
+      : 'accepted',
+    passed:
+      error !== undefined && echoed.length === 0 && (field === undefined || error.message.includes(field)),
+  });
+};
 
 const LITERAL = 'sk-literal-secret-9f8e7d';
 const good = {
@@ -22,6 +39,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ferry-hostile-config-'));
 });
 afterAll(async () => {
+  hostile.write();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -74,6 +92,7 @@ describe('secret-bearing config fields take references only, and a literal is ne
     const error = thrown(() => parseConfig({ sink, instances: {} }));
 
     expect(error.message).toContain(field);
+    recordRefusal(`a literal secret in ${field}`, error, field);
     expect(error.message).toContain('must be a reference');
     expect(error.message).not.toContain(LITERAL);
   });
@@ -81,6 +100,7 @@ describe('secret-bearing config fields take references only, and a literal is ne
   it('a secret of an instance given as a literal is refused without echo', () => {
     const error = instanceError({ ...good, secrets: { apiKey: LITERAL } });
 
+    recordRefusal('a literal secret in secrets.apiKey', error, 'secrets.apiKey');
     expect(error.message).toContain('secrets.apiKey');
     expect(error.message).not.toContain(LITERAL);
   });
@@ -88,9 +108,10 @@ describe('secret-bearing config fields take references only, and a literal is ne
   it.each([
     ['a source URL', { ...good, params: { url: `https://admin:${LITERAL}@alerts.example.com` } }],
     ['a sink URL', { ...good, sink: { type: 'ferry', url: `https://admin:${LITERAL}@ingest.example.com` } }],
-  ])('%s with user:password@ is refused and not echoed', (_what, instance) => {
+  ])('%s with user:password@ is refused and not echoed', (what, instance) => {
     const error = instanceError(instance);
 
+    recordRefusal(`${what} with user:password@`, error);
     expect(error.message).toContain('user name or password');
     expect(error.message).not.toContain(LITERAL);
     expect(error.message).not.toContain('admin:');
@@ -102,7 +123,7 @@ describe('config text is never echoed in a syntax error', () => {
     ['an unquoted value', `{\n  "sink": {"type": "ferry", "token": ${LITERAL}}\n}`, 'line 2'],
     ['a trailing comma', `{"sink": {"type": "ferry", "url": "http://127.0.0.1/${LITERAL}",}}`, 'line 1'],
     ['an unterminated string', `{"instances": {"a": "${LITERAL}`, 'line 1'],
-  ])('%s: says where, not what is around it', async (_what, text, where) => {
+  ])('%s: says where, not what is around it', async (what, text, where) => {
     const path = await writeConfig('syntax.json', text);
 
     const error = await loadConfigFile(path).then(
@@ -110,6 +131,7 @@ describe('config text is never echoed in a syntax error', () => {
       (e: unknown) => e as ConfigError,
     );
 
+    recordRefusal(`a JSON syntax error (${what}) next to a secret`, error);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.message).toContain('is not valid JSON');
     expect(error!.message).toContain(where);
@@ -123,6 +145,12 @@ describe('config text is never echoed in a syntax error', () => {
 
     const config = await loadConfigFile(path, { connectors });
 
+    hostile.record({
+      input: 'a config file starting with a UTF-8 byte order mark',
+      expected: 'read as if it had none',
+      measured: `${config.instances.length} instance(s) read`,
+      passed: config.instances.length === 1,
+    });
     expect(config.instances.map((instance) => instance.id)).toEqual(['demo']);
   });
 
@@ -132,7 +160,13 @@ describe('config text is never echoed in a syntax error', () => {
       `{"instances": {"demo": ${JSON.stringify(good)}, "demo": ${JSON.stringify({ ...good, enabled: false })}}}`,
     );
 
-    await expect(loadConfigFile(path, { connectors })).rejects.toThrow(/"instances\.demo" is written twice/);
+    const error = await loadConfigFile(path, { connectors }).then(
+      () => undefined,
+      (e: unknown) => e as ConfigError,
+    );
+
+    recordRefusal('an instance id written twice', error, 'instances.demo');
+    expect(error?.message).toMatch(/"instances\.demo" is written twice/);
   });
 });
 
@@ -157,9 +191,10 @@ describe('durations and dates are bounded', () => {
       'params.lag',
       /at most "1 day"/,
     ],
-  ])('%s is refused', (_what, instance, field, reason) => {
+  ])('%s is refused', (what, instance, field, reason) => {
     const error = instanceError(instance);
 
+    recordRefusal(what, error, field);
     expect(error.field).toBe(field);
     expect(error.message).toMatch(reason);
   });
@@ -170,6 +205,7 @@ describe('durations and dates are bounded', () => {
     const error = instanceError({ ...good, params: { ...good.params, first_fetch: future } });
 
     expect(error.field).toBe('params.first_fetch');
+    recordRefusal('an ISO first_fetch 30 days in the future', error, 'params.first_fetch');
     expect(error.message).toContain(`in the future (${future})`);
   });
 });
@@ -179,9 +215,14 @@ describe('URLs are http(s) only', () => {
     ['helloworld', { connector: 'helloworld', params: { url: 'file:///etc/passwd' } }],
     ['httpjson', { connector: 'httpjson', params: { url: 'file:///etc/passwd' } }],
     ['alertmanager', { connector: 'alertmanager', params: { url: 'gopher://127.0.0.1:70/' } }],
-  ])('%s refuses a non-http source URL', (_connector, instance) => {
+  ])('%s refuses a non-http source URL', (connector, instance) => {
     const error = instanceError(instance);
 
+    recordRefusal(
+      `${connector} with a ${String(instance.params.url).split(':')[0]}: source URL`,
+      error,
+      'params.url',
+    );
     expect(error.field).toBe('params.url');
     expect(error.message).toContain('http:// or https://');
   });
@@ -189,6 +230,7 @@ describe('URLs are http(s) only', () => {
   it('an ftp:// sink URL is refused when the config is read (so `ferry test` fails)', () => {
     const error = instanceError({ ...good, sink: { type: 'ferry', url: 'ftp://ingest.example.com' } });
 
+    recordRefusal('an ftp:// sink URL', error, 'sink.url');
     expect(error.message).toMatch(/sink\.url .*http:\/\/ or https:\/\//);
   });
 
@@ -215,6 +257,12 @@ describe('URLs are http(s) only', () => {
       logger: silentLogger,
     });
 
+    hostile.record({
+      input: '`ferry test` with a plain http:// sink URL to a remote host',
+      expected: 'the test fails, naming the TLS rule',
+      measured: outcome.ok ? 'ok' : (outcome.error?.code ?? 'failed'),
+      passed: !outcome.ok && (outcome.error?.message ?? '').includes('plain http://'),
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.message).toContain('plain http:// to a remote host');
   });

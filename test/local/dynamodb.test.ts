@@ -13,6 +13,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
 import { defaultTableNames, ensureTables } from '../../local/tables.js';
 import { isLoopbackAddress, listeningAddresses } from '../helpers/listening-addresses.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Network exposure');
+afterAll(() => hostile.write());
 
 const key = { pk: { S: 'instance-1' }, sk: { S: 'STATE' } };
 
@@ -57,6 +61,12 @@ describe('startLocalDynamo with DynamoDB Local (java)', () => {
   it('has its socket bound to the loopback address only, not to every interface', async () => {
     const addresses = await listeningAddresses(Number(new URL(dynamo!.endpoint).port));
 
+    hostile.record({
+      input: 'embedded DynamoDB Local (java): its listening TCP sockets (/proc/net/tcp, tcp6)',
+      expected: 'loopback only',
+      measured: addresses.join(', ') || 'no socket found',
+      passed: addresses.length > 0 && addresses.every(isLoopbackAddress),
+    });
     expect(addresses.length).toBeGreaterThan(0);
     expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
   });
@@ -138,6 +148,12 @@ describe('startLocalDynamo with dynalite', () => {
 
     const addresses = await listeningAddresses(Number(new URL(dynamo.endpoint).port));
 
+    hostile.record({
+      input: 'embedded dynalite: its listening TCP sockets (/proc/net/tcp, tcp6)',
+      expected: 'loopback only',
+      measured: addresses.join(', ') || 'no socket found',
+      passed: addresses.length > 0 && addresses.every(isLoopbackAddress),
+    });
     expect(addresses.length).toBeGreaterThan(0);
     expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
   });

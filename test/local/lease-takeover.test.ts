@@ -20,6 +20,9 @@ import {
   startDynamoFixture,
 } from '../helpers/local-dynamo.js';
 import { silentLogger } from '../helpers/runtime.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Crash and restart');
 
 const API_KEY = 'lease-takeover-key';
 let fixture: DynamoFixture;
@@ -60,6 +63,7 @@ beforeAll(async () => {
 }, DYNAMO_START_TIMEOUT_MS);
 
 afterAll(async () => {
+  hostile.write();
   process.env = savedEnv;
   await ingest?.close();
   await source?.close();
@@ -103,6 +107,12 @@ describe('a local restart takes over the leases of its dead predecessor', () => 
     await once(child, 'exit');
     const afterCrash = await fetchOnce();
 
+    hostile.record({
+      input: 'a local run killed (SIGKILL) while it holds the lease, then the next local fetch',
+      expected: 'skipped while the holder lives; the next fetch runs at once after it died',
+      measured: `while alive: ${whileAlive.status}; after the kill: ${afterCrash.status}`,
+      passed: whileAlive.status === 'skipped' && afterCrash.status === 'ok',
+    });
     expect(whileAlive.status).toBe('skipped');
     expect(afterCrash.status).toBe('ok');
     const [latest, crashed] = await fixture.store.listHistory(instance, { limit: 2 });
@@ -117,6 +127,12 @@ describe('a local restart takes over the leases of its dead predecessor', () => 
 
     const outcome = await fetchOnce();
 
+    hostile.record({
+      input: 'a lease held by a non-local (AWS) run id',
+      expected: 'left to expire (the AWS lease is not weakened)',
+      measured: outcome.status,
+      passed: outcome.status === 'skipped',
+    });
     expect(outcome.status).toBe('skipped');
   });
 });

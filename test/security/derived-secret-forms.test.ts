@@ -4,6 +4,9 @@ import { createSecretResolver } from '../../shared/config/secrets.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import { createHttpClient } from '../../shared/http-client.js';
 import { type ListeningServer, listen } from '../../shared/listen.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Secrets in derived forms');
 
 // A key with the characters that change under JSON escaping, and 22 characters long (the issue's case).
 const API_KEY = 'ab"cd\\ef-ghij-klmn-opq';
@@ -35,6 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  hostile.write();
   await source.close();
 });
 
@@ -73,7 +77,7 @@ describe('a source error that echoes the credential in a derived form', () => {
       500,
       (_auth: string, key: string) => `retry at /x?key=${encodeURIComponent(key)}`,
     ],
-  ])('shows none of it: %s', async (_case, status, body) => {
+  ])('shows none of it: %s', async (how, status, body) => {
     echo = (authorization, apiKey) => ({ status, body: body(authorization, apiKey) });
     const http = createHttpClient({
       retries: 0,
@@ -82,6 +86,12 @@ describe('a source error that echoes the credential in a derived form', () => {
 
     const error = await failureOf(http.request({ url: `${source.url}/alerts` }));
 
+    hostile.record({
+      input: `a source error echoing the credentials ${how}`,
+      expected: 'no form of a credential in the error',
+      measured: `${error.code}; ${leaks(error.message).length} credential form(s) in the message`,
+      passed: leaks(error.message).length === 0,
+    });
     expect(leaks(error.message)).toEqual([]);
     expect(error.message).toContain(String(status));
   });

@@ -18,6 +18,9 @@ import {
   startDynamoFixture,
 } from '../helpers/local-dynamo.js';
 import { aLambdaContext } from '../helpers/runtime.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Hostile source, end to end');
 
 /**
  * The issue's hostile source, against the real handler, runner, httpjson connector and DynamoDB:
@@ -75,6 +78,7 @@ beforeAll(async () => {
 }, DYNAMO_START_TIMEOUT_MS);
 
 afterAll(async () => {
+  hostile.write();
   await source?.close();
   await elsewhere?.close();
   await ingest?.close();
@@ -138,6 +142,13 @@ describe('a source that redirects to another origin', () => {
         handlerFor([document])({ instanceId: document.id }, aLambdaContext()),
       )) as FetchHandlerResult & { status: string; pushed: number };
 
+      const withKey = elsewhereSeen.filter((headers) => headers['x-api-key'] !== undefined).length;
+      hostile.record({
+        input: `an httpjson instance (X-Api-Key) whose source answers ${redirect.slice(-3)} to another origin, fetched by the runner`,
+        expected: 'no key at the other origin; ok only then',
+        measured: `${elsewhereSeen.length} request(s) at the other origin, ${withKey} with the key; history: ${outcome.status}`,
+        passed: elsewhereSeen.length > 0 && withKey === 0,
+      });
       expect(elsewhereSeen.length).toBeGreaterThan(0);
       for (const headers of elsewhereSeen) {
         expect(headers['x-api-key']).toBeUndefined();
@@ -162,6 +173,13 @@ const forms = [
 ];
 const expectNoForm = (where: string, value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const found = forms.filter((form) => text.includes(form));
+  hostile.record({
+    input: `a 401 echoing the key (JSON-escaped, cut, URL-encoded) and the Basic header: ${where.replace(/hostile-[0-9a-f]{8}/g, '<instance>')}`,
+    expected: 'no form of a credential',
+    measured: found.length === 0 ? 'none found' : `${found.length} form(s) found`,
+    passed: found.length === 0,
+  });
   for (const form of forms)
     expect(text.includes(form), `${where} contains "${form}": ${text.slice(0, 1500)}`).toBe(false);
 };
@@ -194,12 +212,15 @@ describe('a source whose 401 echoes the credentials in derived forms', () => {
     expectNoForm('the logs', output.join(''));
     const doc = DynamoDBDocumentClient.from(fixture.client);
     for (const document of [header, basic]) {
-      expectNoForm('the history', await fixture.store.listHistory(document.id));
+      expectNoForm(
+        `the history (${document === header ? 'X-Api-Key' : 'Basic'} auth)`,
+        await fixture.store.listHistory(document.id),
+      );
       const { Item } = await doc.send(
         new GetCommand({ TableName: fixture.tables.state, Key: { pk: document.id, sk: 'STATE' } }),
       );
       expect(Item?.lastErrorCode).toBe('SOURCE_AUTH');
-      expectNoForm('the state item', Item);
+      expectNoForm(`the state item (${document === header ? 'X-Api-Key' : 'Basic'} auth)`, Item);
     }
     const app = createDashboardApp({
       mode: 'running',
@@ -209,16 +230,16 @@ describe('a source whose 401 echoes the credentials in derived forms', () => {
       listInstances: async () => ({ documents: [header, basic], errors: [] }),
       connectorOf: async () => 'httpjson',
     });
-    for (const path of [
-      '/api/overview',
-      `/api/instances/${header.id}/history`,
-      `/api/instances/${basic.id}/history`,
-    ]) {
+    for (const [what, path] of [
+      ['overview', '/api/overview'],
+      ['history (X-Api-Key auth)', `/api/instances/${header.id}/history`],
+      ['history (Basic auth)', `/api/instances/${basic.id}/history`],
+    ] as const) {
       const answer = await (
         await app.request(`http://127.0.0.1:8790${path}`, { headers: { host: '127.0.0.1:8790' } })
       ).text();
       expect(answer).toContain('401');
-      expectNoForm(`the dashboard ${path}`, answer);
+      expectNoForm(`the dashboard's ${what}`, answer);
     }
   });
 });

@@ -5,6 +5,9 @@ import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import { createHttpClient } from '../../shared/http-client.js';
 import { MAX_REDIRECTS } from '../../shared/http-redirects.js';
 import { type ListeningServer, listen } from '../../shared/listen.js';
+import { hostileRecorder } from '../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Redirects');
 
 const API_KEY = 'redirect-test-api-key';
 const CREDENTIALS = {
@@ -65,6 +68,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
+  hostile.write();
   await source.server.close();
   await elsewhere.server.close();
 });
@@ -94,6 +98,13 @@ describe('redirects keep credentials on their origin', () => {
         url: redirectUrl(status, `${elsewhere.server.url}/pages/1`),
       });
 
+      const leaked = elsewhere.seen.filter((seen) => credentialHeaders(seen.headers).length > 0).length;
+      hostile.record({
+        input: `GET with Authorization, X-Api-Key and Cookie answered ${status} to another origin`,
+        expected: 'followed without any credential',
+        measured: `${elsewhere.seen.length} request(s) reached the other origin, ${leaked} with a credential`,
+        passed: leaked === 0 && elsewhere.seen.length === 1,
+      });
       expect(response.body.path).toBe('/pages/1');
       expect(response.url).toBe(`${elsewhere.server.url}/pages/1`);
       expect(elsewhere.seen).toHaveLength(1);
@@ -137,6 +148,12 @@ describe('redirects keep credentials on their origin', () => {
       );
 
       expect(error.code).toBe(ErrorCodes.SOURCE_REDIRECT);
+      hostile.record({
+        input: `POST with a body answered ${status} to another origin`,
+        expected: 'refused (the body would go there)',
+        measured: `${error.code}; ${elsewhere.seen.length} request(s) reached the other origin`,
+        passed: error.code === ErrorCodes.SOURCE_REDIRECT && elsewhere.seen.length === 0,
+      });
       expect(error.message).toContain('another origin');
       expect(elsewhere.seen).toHaveLength(0);
     },
@@ -157,6 +174,12 @@ describe('redirects keep credentials on their origin', () => {
     const error = await failureOf(
       http.request({ url: redirectUrl(302, `${elsewhere.server.url}/incidents`) }),
     );
+    hostile.record({
+      input: 'a sink endpoint answering 302 to another origin',
+      expected: 'refused: incidents and token go to the configured endpoint only',
+      measured: `${error.code}; ${elsewhere.seen.length} request(s) reached the other origin`,
+      passed: error.code === ErrorCodes.SOURCE_REDIRECT && elsewhere.seen.length === 0,
+    });
 
     expect(error.code).toBe(ErrorCodes.SOURCE_REDIRECT);
     expect(elsewhere.seen).toHaveLength(0);
@@ -169,6 +192,12 @@ describe('redirects keep credentials on their origin', () => {
     const error = await failureOf(http.request({ url: `${source.server.url}/loop` }));
 
     expect(error.code).toBe(ErrorCodes.SOURCE_REDIRECT);
+    hostile.record({
+      input: 'a redirect loop',
+      expected: `stopped after ${MAX_REDIRECTS} hops`,
+      measured: `${error.code} after ${source.seen.length} requests`,
+      passed: error.code === ErrorCodes.SOURCE_REDIRECT && source.seen.length <= MAX_REDIRECTS + 1,
+    });
     expect(error.message).toContain(`more than ${MAX_REDIRECTS} redirects`);
     expect(source.seen.length).toBeLessThanOrEqual(MAX_REDIRECTS + 1);
   });
@@ -182,6 +211,12 @@ describe('redirects keep credentials on their origin', () => {
     const error = await failureOf(http.request({ url: redirectUrl(302, location) }));
 
     expect(error.code).toBe(ErrorCodes.SOURCE_REDIRECT);
+    hostile.record({
+      input: `a 302 to ${location.replace('pass', '…')}`,
+      expected: 'refused, the location not echoed',
+      measured: error.code,
+      passed: error.code === ErrorCodes.SOURCE_REDIRECT && !error.message.includes('pass@'),
+    });
     expect(error.message).toContain(reason);
     expect(error.message).not.toContain('pass@');
   });

@@ -3,6 +3,7 @@ import { DynamoIncidentStore } from '../../../functions/ingest/incident-store.js
 import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
 import { aBatch } from '../../helpers/incidents.js';
+import { hostileRecorder } from '../../reliability/hostile-inputs.js';
 import {
   anIncident,
   anInstance,
@@ -12,6 +13,16 @@ import {
 } from './helpers.js';
 
 const TOKEN = 'hostile-ingest-token-0123456789';
+const hostile = hostileRecorder('Ingest endpoint');
+
+/** Records what the endpoint answered to a malformed input: a 400 naming the field is the promise. */
+const recordAnswer = (input: string, status: number, field: string | undefined, expectedField?: string) =>
+  hostile.record({
+    input,
+    expected: `400${expectedField ? ` naming ${expectedField}` : ''}, never 500`,
+    measured: `${status}${field ? ` (${field})` : ''}`,
+    passed: status === 400 && (expectedField === undefined || field === expectedField),
+  });
 const SCOPED_INSTANCE = 'scoped-instance';
 const SCOPED_TOKEN = 'scoped-instance-token-0123456789';
 
@@ -31,6 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  hostile.write();
   await server?.close();
   await table?.stop();
 });
@@ -64,11 +76,12 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
     ['CustomFields that is an array', { CustomFields: ['x'] }, 'CustomFields'],
     ['an empty dbotMirrorId', { dbotMirrorId: '' }, 'dbotMirrorId'],
     ['a dbotMirrorId with a lone surrogate', { dbotMirrorId: 'id-\uD800' }, 'dbotMirrorId'],
-  ])('%s', async (_what, overrides, field) => {
+  ])('%s', async (what, overrides, field) => {
     const response = await post(batchWith(anInstance(), { ...anIncident('x'), ...overrides }));
 
-    expect(response.status).toBe(400);
     const answer = await response.json();
+    recordAnswer(`an incident with ${what}`, response.status, answer.error?.field, field);
+    expect(response.status).toBe(400);
     expect(answer.error.code).toBe('INCIDENT_INVALID');
     expect(answer.error.field).toBe(field);
     expect(answer.error.message).toContain(field);
@@ -80,8 +93,14 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
 
     const response = await post(body);
 
-    expect(response.status).toBe(400);
     const answer = await response.json();
+    recordAnswer(
+      'an incident with CustomFields nested 5,000 deep',
+      response.status,
+      answer.error?.field,
+      'CustomFields',
+    );
+    expect(response.status).toBe(400);
     expect(answer.error.field).toBe('CustomFields');
     expect(answer.error.message).toContain('nested more than');
   });
@@ -89,6 +108,7 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
   it('an instance name with a lone surrogate', async () => {
     const response = await post(batchWith('inst-\uDC00', anIncident('x')));
 
+    recordAnswer('a batch whose instance has a lone surrogate', response.status, undefined);
     expect(response.status).toBe(400);
     expect((await response.json()).error.message).toContain('instance');
   });
@@ -97,12 +117,13 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
     ['an empty sort key', { sk: '', arrival: '2026-01-01T00:00:00.000Z#r#000000' }],
     ['an empty arrival', { sk: 'KEY#a', arrival: '' }],
     ['a foreign sort key', { sk: 'STATE', arrival: '2026-01-01T00:00:00.000Z#r#000000' }],
-  ])('a cursor with %s', async (_what, parts) => {
+  ])('a cursor with %s', async (what, parts) => {
     const instance = anInstance();
     const cursor = Buffer.from(JSON.stringify({ pk: instance, ...parts })).toString('base64url');
 
     const response = await get(`/incidents?instance=${instance}&cursor=${cursor}`);
 
+    recordAnswer(`GET /incidents with a cursor with ${what}`, response.status, undefined);
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('INVALID_CURSOR');
   });
@@ -115,6 +136,7 @@ describe('lone surrogates do not merge two ids', () => {
 
     const response = await post(batchWith(instance, one));
 
+    recordAnswer('an incident without id whose rawJSON has a lone surrogate', response.status, undefined);
     expect(response.status).toBe(400);
     expect((await response.json()).error.field).toBe('rawJSON');
   });
@@ -145,8 +167,14 @@ describe('a second write under an existing key', () => {
     const conflicting = await post(batchWith(instance, anIncident('fresh'), real));
 
     expect(await again.json()).toMatchObject({ accepted: 1, new: 0, duplicates: 0 + 1 });
-    expect(conflicting.status).toBe(409);
     const answer = await conflicting.json();
+    hostile.record({
+      input: 'a second write under a pre-seeded dbotMirrorId with another source event',
+      expected: '409 naming the key, the first kept, the second recorded',
+      measured: `${conflicting.status} (${(answer.conflicts ?? []).map((c: { key: string }) => c.key).join(', ')})`,
+      passed: conflicting.status === 409 && answer.conflicts?.[0]?.key === 'shadow',
+    });
+    expect(conflicting.status).toBe(409);
     expect(answer).toMatchObject({
       accepted: 1,
       new: 1,
@@ -218,6 +246,12 @@ describe('per-instance tokens', () => {
     const conflicts = await get(`/conflicts?instance=${other}`, SCOPED_TOKEN);
     const operator = await get(`/incidents?instance=${SCOPED_INSTANCE}`);
 
+    hostile.record({
+      input: "one instance's token writing and reading another instance",
+      expected: '403 each',
+      measured: [write.status, read.status, conflicts.status].join(', '),
+      passed: [write.status, read.status, conflicts.status].every((status) => status === 403),
+    });
     expect([write.status, read.status, conflicts.status]).toEqual([403, 403, 403]);
     expect((await write.json()).error.code).toBe('FORBIDDEN');
     expect(operator.status).toBe(200);
