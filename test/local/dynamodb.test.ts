@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
 import { defaultTableNames, ensureTables } from '../../local/tables.js';
 import { isLoopbackAddress, listeningAddresses } from '../helpers/listening-addresses.js';
+import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
 import { hostileRecorder } from '../reliability/hostile-inputs.js';
 
 const hostile = hostileRecorder('Network exposure');
@@ -41,11 +42,16 @@ describe('startLocalDynamo with DynamoDB Local (java)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ferry-ddb-'));
     const started = Date.now();
-    dynamo = await startLocalDynamo({ engine: 'java', dataDir });
+    // A JVM start is seconds on an idle machine, many times that on two shared cores.
+    dynamo = await startLocalDynamo({
+      engine: 'java',
+      dataDir,
+      startTimeoutMs: DYNAMO_START_TIMEOUT_MS - 10_000,
+    });
     console.info(`DynamoDB Local ready in ${Date.now() - started} ms`);
     client = createLocalDynamoClient(dynamo.endpoint);
     await ensureTables(client);
-  });
+  }, DYNAMO_START_TIMEOUT_MS);
 
   afterAll(async () => {
     client?.destroy();
@@ -101,20 +107,28 @@ describe('startLocalDynamo with DynamoDB Local (java)', () => {
     expect(await readCursor(client!)).toBe('before-restart');
   });
 
-  it('keeps the data across a restart on the same dataDir', async () => {
-    await putState(client!, 'persisted');
-    client!.destroy();
-    await dynamo!.stop();
-    const stoppedEndpoint = dynamo!.endpoint;
-    dynamo = undefined;
-    await expect(fetch(stoppedEndpoint)).rejects.toThrow();
+  it(
+    'keeps the data across a restart on the same dataDir',
+    async () => {
+      await putState(client!, 'persisted');
+      client!.destroy();
+      await dynamo!.stop();
+      const stoppedEndpoint = dynamo!.endpoint;
+      dynamo = undefined;
+      await expect(fetch(stoppedEndpoint)).rejects.toThrow();
 
-    dynamo = await startLocalDynamo({ engine: 'java', dataDir });
-    client = createLocalDynamoClient(dynamo.endpoint);
-    await ensureTables(client);
+      dynamo = await startLocalDynamo({
+        engine: 'java',
+        dataDir,
+        startTimeoutMs: DYNAMO_START_TIMEOUT_MS - 10_000,
+      });
+      client = createLocalDynamoClient(dynamo.endpoint);
+      await ensureTables(client);
 
-    expect(await readCursor(client)).toBe('persisted');
-  });
+      expect(await readCursor(client)).toBe('persisted');
+    },
+    DYNAMO_START_TIMEOUT_MS,
+  );
 });
 
 describe('startLocalDynamo with dynalite', () => {
@@ -182,7 +196,9 @@ describe('startLocalDynamo failures', () => {
     await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
   });
 
-  it('fails at once, with the process output, when DynamoDB Local cannot bind its port', async () => {
+  it('fails at once, with the process output, when DynamoDB Local cannot bind its port', {
+    timeout: 200_000,
+  }, async () => {
     // Accepts connections and never answers: the readiness poll must not wait on it.
     blocker = createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => blocker!.listen(0, '0.0.0.0', resolve));

@@ -54,6 +54,9 @@ const post = (body: unknown, token = TOKEN) =>
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests inspect the endpoint's JSON answers field by field
+const json = (response: Response): Promise<any> => response.json();
+
 const get = (path: string, token = TOKEN) =>
   fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
@@ -79,7 +82,7 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
   ])('%s', async (what, overrides, field) => {
     const response = await post(batchWith(anInstance(), { ...anIncident('x'), ...overrides }));
 
-    const answer = await response.json();
+    const answer = await json(response);
     recordAnswer(`an incident with ${what}`, response.status, answer.error?.field, field);
     expect(response.status).toBe(400);
     expect(answer.error.code).toBe('INCIDENT_INVALID');
@@ -93,7 +96,7 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
 
     const response = await post(body);
 
-    const answer = await response.json();
+    const answer = await json(response);
     recordAnswer(
       'an incident with CustomFields nested 5,000 deep',
       response.status,
@@ -110,7 +113,7 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
 
     recordAnswer('a batch whose instance has a lone surrogate', response.status, undefined);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.message).toContain('instance');
+    expect((await json(response)).error.message).toContain('instance');
   });
 
   it.each([
@@ -125,7 +128,7 @@ describe('malformed incidents are answered 400 naming the field, never 500', () 
 
     recordAnswer(`GET /incidents with a cursor with ${what}`, response.status, undefined);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('INVALID_CURSOR');
+    expect((await json(response)).error.code).toBe('INVALID_CURSOR');
   });
 });
 
@@ -138,7 +141,7 @@ describe('lone surrogates do not merge two ids', () => {
 
     recordAnswer('an incident without id whose rawJSON has a lone surrogate', response.status, undefined);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.field).toBe('rawJSON');
+    expect((await json(response)).error.field).toBe('rawJSON');
   });
 
   it('ids that differ in a paired (valid) surrogate are stored apart', async () => {
@@ -149,7 +152,7 @@ describe('lone surrogates do not merge two ids', () => {
     );
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ new: 2, duplicates: 0 });
+    expect(await json(response)).toMatchObject({ new: 2, duplicates: 0 });
   });
 });
 
@@ -166,8 +169,8 @@ describe('a second write under an existing key', () => {
     const again = await post(batchWith(instance, { ...seeded }));
     const conflicting = await post(batchWith(instance, anIncident('fresh'), real));
 
-    expect(await again.json()).toMatchObject({ accepted: 1, new: 0, duplicates: 0 + 1 });
-    const answer = await conflicting.json();
+    expect(await json(again)).toMatchObject({ accepted: 1, new: 0, duplicates: 0 + 1 });
+    const answer = await json(conflicting);
     hostile.record({
       input: 'a second write under a pre-seeded dbotMirrorId with another source event',
       expected: '409 naming the key, the first kept, the second recorded',
@@ -182,12 +185,12 @@ describe('a second write under an existing key', () => {
       conflicts: [{ index: 1, key: 'shadow' }],
     });
     expect(answer.error.code).toBe('CONFLICT');
-    const listed = await (await get(`/incidents?instance=${instance}`)).json();
+    const listed = await json(await get(`/incidents?instance=${instance}`));
     expect(listed.incidents.map((item: { incident: { name: string } }) => item.incident.name)).toEqual([
       'Pre-seeded decoy',
       'Alert fresh',
     ]);
-    const conflicts = await (await get(`/conflicts?instance=${instance}`)).json();
+    const conflicts = await json(await get(`/conflicts?instance=${instance}`));
     expect(conflicts.conflicts).toHaveLength(1);
     expect(conflicts.conflicts[0]).toMatchObject({ key: 'shadow', incident: { name: 'The real alert' } });
   });
@@ -199,7 +202,7 @@ describe('a second write under an existing key', () => {
     const response = await post(batchWith(instance, anIncident('renamed', { name: 'New mapping' })));
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ new: 0, duplicates: 1 });
+    expect(await json(response)).toMatchObject({ new: 0, duplicates: 1 });
   });
 
   it('the same content with its keys in another order is a duplicate, not a conflict', async () => {
@@ -211,7 +214,7 @@ describe('a second write under an existing key', () => {
     const response = await post(batchWith(instance, reordered));
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ new: 0, duplicates: 1 });
+    expect(await json(response)).toMatchObject({ new: 0, duplicates: 1 });
   });
 
   it('the ferry sink takes a 409 as delivered with a notice (a re-push would conflict forever)', async () => {
@@ -253,9 +256,9 @@ describe('per-instance tokens', () => {
       passed: [write.status, read.status, conflicts.status].every((status) => status === 403),
     });
     expect([write.status, read.status, conflicts.status]).toEqual([403, 403, 403]);
-    expect((await write.json()).error.code).toBe('FORBIDDEN');
+    expect((await json(write)).error.code).toBe('FORBIDDEN');
     expect(operator.status).toBe(200);
-    const stored = await (await get(`/incidents?instance=${other}`)).json();
+    const stored = await json(await get(`/incidents?instance=${other}`));
     expect(stored.incidents.map((item: { key: string }) => item.key)).toEqual(['theirs']);
   });
 });

@@ -112,7 +112,7 @@ describe('the dashboard API', () => {
         measured: String(response.status),
         passed: response.status === 403,
       });
-      expect((await response.json()).error.code).toBe('FORBIDDEN');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
       expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
     },
   );
