@@ -18,7 +18,9 @@ const matcher = z
 export const alertmanagerParams = z
   .object({
     /** Alertmanager's base URL, with the route prefix if it runs with `--web.route-prefix`. */
-    url: httpUrlSchema('must be the Alertmanager base URL, such as "http://alertmanager:9093"'),
+    url: httpUrlSchema(
+      'must be the Alertmanager base URL, such as "http://alertmanager:9093" (http(s) only)',
+    ),
     /** Matchers every fetched alert must satisfy (ANDed); one string is taken as a list of one. */
     filter: z
       .union([matcher, z.array(matcher)])

@@ -20,7 +20,9 @@ export interface DemoAlert {
 const params = z
   .object({
     /** The alert API's base URL. */
-    url: httpUrlSchema('must be the alert API\'s base URL, such as "https://alerts.example.com"'),
+    url: httpUrlSchema(
+      'must be the alert API\'s base URL, such as "https://alerts.example.com" (http(s) only)',
+    ),
   })
   .strict();
 

@@ -136,7 +136,9 @@ const severityTarget = z.union([z.enum(severityNames as [string, ...string[]]), 
 const paramsObject = z
   .object({
     /** The endpoint, e.g. "https://api.pagerduty.com/incidents". */
-    url: httpUrlSchema('must be the endpoint\'s URL, such as "https://api.pagerduty.com/incidents"'),
+    url: httpUrlSchema(
+      'must be the endpoint\'s absolute http(s) URL, such as "https://api.pagerduty.com/incidents"',
+    ),
     method: z.enum(['GET', 'POST'], { message: 'must be "GET" or "POST"' }).default('GET'),
     auth,
     /** Sent with every request (Accept, API version, User-Agent). */

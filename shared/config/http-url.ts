@@ -12,12 +12,12 @@ const hasNoUserinfo = (text: string): boolean => {
  * A URL Ferry sends requests to — a source's or a sink's: absolute, http(s) only (no `file:`, `ftp:`,
  * `gopher:` — a connector must not read local files or speak other protocols because a parameter said
  * so), and without `user:password@` (a literal credential in config; credentials are secret references).
- * The error names the rule broken, never the URL (it may hold the credential).
- * @example url: httpUrlSchema('must be the alert API\'s base URL, such as "https://alerts.example.com"')
+ * `message` says what the field is and that it is http(s).
+ * @example url: httpUrlSchema('must be the alert API\'s absolute http(s) base URL, such as "https://alerts.example.com"')
  */
-export const httpUrlSchema = (what: string) =>
+export const httpUrlSchema = (message: string) =>
   z
-    .url({ protocol: /^https?$/, message: `${what} (an absolute http:// or https:// URL)` })
+    .url({ protocol: /^https?$/, message })
     .refine(
       hasNoUserinfo,
       'must not carry a user name or password ("user:password@"): put credentials in "secrets" as references',

@@ -100,7 +100,7 @@ export const ferrySinkSchema = z
   .object({
     type: z.literal('ferry'),
     /** The ingestion endpoint's base URL. Local: the endpoint `ferry start` runs; AWS: the deployed API. */
-    url: httpUrlSchema("must be the ingestion endpoint's base URL").optional(),
+    url: httpUrlSchema("must be the ingestion endpoint's absolute http(s) base URL").optional(),
     token: secretRefSchema.optional(),
     /** @default 100 */
     batchSize: z.number().int().min(1).max(1000).optional(),
@@ -127,7 +127,7 @@ export const xsoarSinkSchema = z
     /** @default "api" */
     mode: z.enum(['api', 'webhook']).optional(),
     /** XSOAR 6: the server URL. XSOAR 8: the API URL, https://api-<fqdn>. Webhook: the server URL (8: https://ext-<fqdn>/xsoar). */
-    url: httpUrlSchema('must be the XSOAR server URL'),
+    url: httpUrlSchema("must be the XSOAR server's absolute http(s) URL"),
     /** @default 6 */
     version: z.union([z.literal(6), z.literal(8)], { message: 'must be 6 or 8' }).optional(),
     apiKey: secretRefSchema.optional(),

@@ -112,7 +112,7 @@ describe('the httpjson parameters', () => {
     [
       'an ftp URL',
       { url: 'ftp://example.com/events' },
-      "params.url must be the endpoint's URL, such as \"https://api.pagerduty.com/incidents\" (an absolute http:// or https:// URL)",
+      "params.url must be the endpoint's absolute http(s) URL",
     ],
     [
       'a header auth without its header',
