@@ -261,33 +261,29 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
     },
   );
 
-  app.get('/incidents', async (c) => {
-    const parsed = listQuerySchema.safeParse(c.req.query());
-    if (!parsed.success)
-      return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('query', parsed.error));
-    const forbidden = outOfScope(c, parsed.data.instance);
-    if (forbidden) return forbidden;
-    try {
-      return c.json(await store.list(parsed.data), 200);
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
-    }
-  });
-
-  app.get('/conflicts', async (c) => {
-    const parsed = listQuerySchema.safeParse(c.req.query());
-    if (!parsed.success)
-      return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('query', parsed.error));
-    const forbidden = outOfScope(c, parsed.data.instance);
-    if (forbidden) return forbidden;
-    try {
-      return c.json(await store.listConflicts(parsed.data), 200);
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
-    }
-  });
+  /** A listing route: the query checked, the token's scope checked, a foreign cursor a 400. */
+  const listing =
+    (list: (request: z.infer<typeof listQuerySchema>) => Promise<unknown>) => async (c: Context) => {
+      const parsed = listQuerySchema.safeParse(c.req.query());
+      if (!parsed.success)
+        return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('query', parsed.error));
+      const forbidden = outOfScope(c, parsed.data.instance);
+      if (forbidden) return forbidden;
+      try {
+        return c.json(await list(parsed.data), 200);
+      } catch (error) {
+        if (!(error instanceof InvalidCursorError)) throw error;
+        return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
+      }
+    };
+  app.get(
+    '/incidents',
+    listing((request) => store.list(request)),
+  );
+  app.get(
+    '/conflicts',
+    listing((request) => store.listConflicts(request)),
+  );
 
   app.notFound((c) =>
     fail(

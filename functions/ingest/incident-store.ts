@@ -33,16 +33,6 @@ export interface StoreBatchResult {
   readonly conflicts: readonly IncidentConflict[];
 }
 
-/** A recorded conflict, as `GET /conflicts` lists it: the incident that was refused, and when. */
-export interface StoredConflict {
-  readonly key: string;
-  readonly instance: string;
-  readonly connector: string;
-  readonly runId: string;
-  readonly receivedAt: string;
-  readonly incident: Incident;
-}
-
 /** One stored incident, as `GET /incidents` lists it. */
 export interface StoredIncident {
   /** `incidentKey(incident)`: its dbotMirrorId, or a hash of its rawJSON. */
@@ -54,6 +44,9 @@ export interface StoredIncident {
   readonly receivedAt: string;
   readonly incident: Incident;
 }
+
+/** A recorded conflict, as `GET /conflicts` lists it: the incident that was refused, and when it came. */
+export type StoredConflict = StoredIncident;
 
 export interface ListIncidentsRequest {
   readonly instance: string;

@@ -19,6 +19,19 @@ import { hostileRecorder } from '../reliability/hostile-inputs.js';
 const hostile = hostileRecorder('Network exposure');
 afterAll(() => hostile.write());
 
+/** Reads the kernel's socket table for the endpoint's port: every listening address must be loopback. */
+const expectLoopbackOnly = async (engine: string, endpoint: string) => {
+  const addresses = await listeningAddresses(Number(new URL(endpoint).port));
+  hostile.record({
+    input: `embedded ${engine}: its listening TCP sockets (/proc/net/tcp, tcp6)`,
+    expected: 'loopback only',
+    measured: addresses.join(', ') || 'no socket found',
+    passed: addresses.length > 0 && addresses.every(isLoopbackAddress),
+  });
+  expect(addresses.length).toBeGreaterThan(0);
+  expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
+};
+
 const key = { pk: { S: 'instance-1' }, sk: { S: 'STATE' } };
 
 async function putState(client: DynamoDBClient, cursor: string): Promise<void> {
@@ -65,16 +78,7 @@ describe('startLocalDynamo with DynamoDB Local (java)', () => {
   });
 
   it('has its socket bound to the loopback address only, not to every interface', async () => {
-    const addresses = await listeningAddresses(Number(new URL(dynamo!.endpoint).port));
-
-    hostile.record({
-      input: 'embedded DynamoDB Local (java): its listening TCP sockets (/proc/net/tcp, tcp6)',
-      expected: 'loopback only',
-      measured: addresses.join(', ') || 'no socket found',
-      passed: addresses.length > 0 && addresses.every(isLoopbackAddress),
-    });
-    expect(addresses.length).toBeGreaterThan(0);
-    expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
+    await expectLoopbackOnly('DynamoDB Local (java)', dynamo!.endpoint);
   });
 
   it('creates both tables with a pk/sk key, on demand', async () => {
@@ -160,16 +164,7 @@ describe('startLocalDynamo with dynalite', () => {
   it('has its socket bound to the loopback address only', async () => {
     dynamo = await startLocalDynamo({ engine: 'dynalite' });
 
-    const addresses = await listeningAddresses(Number(new URL(dynamo.endpoint).port));
-
-    hostile.record({
-      input: 'embedded dynalite: its listening TCP sockets (/proc/net/tcp, tcp6)',
-      expected: 'loopback only',
-      measured: addresses.join(', ') || 'no socket found',
-      passed: addresses.length > 0 && addresses.every(isLoopbackAddress),
-    });
-    expect(addresses.length).toBeGreaterThan(0);
-    expect(addresses.filter((address) => !isLoopbackAddress(address))).toEqual([]);
+    await expectLoopbackOnly('dynalite', dynamo.endpoint);
   });
 
   it('keeps the data across a restart on the same dataDir', async () => {
