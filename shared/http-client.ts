@@ -89,12 +89,13 @@ const authReason = (text: string): string => {
     return '';
   }
   const fields = ['message', 'error_description', 'error', 'detail', 'title'];
-  const pick = (value: unknown): string | undefined => {
-    if (!value || typeof value !== 'object') return undefined;
+  // `{"error": {"message": "…"}}` is as deep as real APIs nest it; a hostile body may nest far deeper.
+  const pick = (value: unknown, depth = 0): string | undefined => {
+    if (!value || typeof value !== 'object' || depth > 3) return undefined;
     for (const field of fields) {
       const inner = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
       if (typeof inner === 'string' && inner.trim() !== '') return inner;
-      const nested = pick(inner);
+      const nested = pick(inner, depth + 1);
       if (nested) return nested;
     }
     return undefined;
