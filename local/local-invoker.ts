@@ -8,6 +8,7 @@ import type { DeliveryLedger } from '../shared/state/delivery-ledger.js';
 import type { ReplayStore } from '../shared/state/replay-store.js';
 import type { StateStore } from '../shared/state/state-store.js';
 import { createLambdaContext } from './lambda-context.js';
+import { localRunId, releaseDeadLocalLease } from './lease-holder.js';
 
 export type Operation = 'fetch' | 'debug' | 'test' | 'replay';
 
@@ -49,12 +50,23 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
         // configuration (AWS_ENDPOINT_URL_EVENTBRIDGE points it at a local endpoint).
         sinkDefaults: { ferryUrl: options.ingestUrl, ledger: options.ledger, eventBridge },
         replays: options.replays,
+        // Leases taken here name this process: a restart can tell its dead predecessor's (lease-holder.ts).
+        runId: localRunId,
       }),
     ]),
   );
   return async (instanceId, operation = 'fetch', extra = {}) => {
     const document = await options.instances.getInstance(instanceId);
     const handler = handlers.get(document.connector);
+    // A lease held by a local process that died (the previous `ferry start`, a killed `ferry fetch`)
+    // is released now rather than waited out.
+    if (operation === 'fetch' || operation === 'replay') {
+      const released = await releaseDeadLocalLease(options.store, instanceId, document.connector).catch(
+        () => undefined,
+      );
+      if (released)
+        options.logger.warn('Released the lease of a dead local run', { instanceId, leaseId: released });
+    }
     if (!handler) {
       throw new Error(
         `Instance "${instanceId}" names connector "${document.connector}", which does not exist. Known: ${[...handlers.keys()].join(', ')}.`,

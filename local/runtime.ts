@@ -49,6 +49,8 @@ export interface RuntimeInfo {
   dashboardUrl?: string;
   configPath: string;
   startedAt: string;
+  /** The run id prefix of this process's leases (lease-holder.ts): a restart knows them for its own. */
+  leaseHolder?: string;
 }
 
 export const runtimeFile = (dataDir: string): string => join(dataDir, 'runtime.json');

@@ -16,6 +16,7 @@ import { applyDemoBehaviour, demoBehaviourFromEnv } from './demo-source/demo-beh
 import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 import { externalDynamo } from './external-dynamo.js';
+import { localHolderPrefix } from './lease-holder.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
 import { applyLocalDefaults, defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
 import { type Scheduler, startScheduler } from './scheduler.js';
@@ -164,6 +165,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       dashboardUrl: dashboard?.url,
       configPath,
       startedAt: new Date().toISOString(),
+      leaseHolder: localHolderPrefix(),
     };
     await mkdir(dataDir, { recursive: true });
     await writeFile(runtimeFile(dataDir), `${JSON.stringify(runtime, null, 2)}\n`);

@@ -14,6 +14,8 @@ export const ErrorCodes = {
   SOURCE_UNREACHABLE: 'SOURCE_UNREACHABLE',
   SOURCE_TIMEOUT: 'SOURCE_TIMEOUT',
   SOURCE_BAD_RESPONSE: 'SOURCE_BAD_RESPONSE',
+  /** A redirect that would move a credential off its origin (or loop, or downgrade): not followed. */
+  SOURCE_REDIRECT: 'SOURCE_REDIRECT',
   LEASE_HELD: 'LEASE_HELD',
   LEASE_LOST: 'LEASE_LOST',
   STATE_CONFLICT: 'STATE_CONFLICT',

@@ -1,5 +1,7 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
 import type { PacedAnswer, RateLimitPacer } from './rate-limit-pacer.js';
+import { type CrossOriginRedirects, type Hop, isRedirectStatus, nextHop } from './http-redirects.js';
+import { redactAndTruncate } from './redact.js';
 import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -20,6 +22,8 @@ export interface HttpRequest {
    * @default only the common `X-RateLimit-Reset` / `RateLimit-Reset` are read
    */
   readonly rateLimit?: RateLimitHeaders;
+  /** Error statuses answered as responses rather than thrown, for a caller that reads their body (a 409). */
+  readonly acceptStatus?: readonly number[];
 }
 
 export interface HttpResponse<T = unknown> {
@@ -48,6 +52,12 @@ export interface HttpClientOptions extends BackoffOptions {
   readonly fetch?: typeof fetch;
   /** Paces requests by the rate limit the source advertises (see `rate-limit-pacer.ts`). */
   readonly pacer?: RateLimitPacer;
+  /**
+   * A redirect to another origin: followed without credentials (`strip`) or refused (`refuse`).
+   * Same-origin redirects are followed either way, at most {@link MAX_REDIRECTS} in a row.
+   * @default 'strip'
+   */
+  readonly crossOriginRedirects?: CrossOriginRedirects;
   readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
 }
 
@@ -66,7 +76,36 @@ const describeUrl = (url: string): string => {
   return `${parsed.origin}${parsed.pathname}`;
 };
 
-const snippet = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+/** A body in an error message: redacted before it is shortened (a cut secret would no longer match). */
+const snippet = (text: string): string => redactAndTruncate(text, 300);
+
+/**
+ * What a 401/403 body may say in an error: only the source's own short reason (`message`, `error`,
+ * `error_description`, `detail`, `title`), redacted, capped. The rest of the body is dropped: an auth
+ * failure is where a source echoes the credential it refused, in whatever form.
+ */
+const authReason = (text: string): string => {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return '';
+  }
+  const fields = ['message', 'error_description', 'error', 'detail', 'title'];
+  // `{"error": {"message": "…"}}` is as deep as real APIs nest it; a hostile body may nest far deeper.
+  const pick = (value: unknown, depth = 0): string | undefined => {
+    if (!value || typeof value !== 'object' || depth > 3) return undefined;
+    for (const field of fields) {
+      const inner = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
+      if (typeof inner === 'string' && inner.trim() !== '') return inner;
+      const nested = pick(inner, depth + 1);
+      if (nested) return nested;
+    }
+    return undefined;
+  };
+  const reason = pick(body);
+  return reason ? `The source says: "${redactAndTruncate(reason.replace(/\s+/g, ' '), 120)}".` : '';
+};
 
 /** A 403 that is a spent rate limit (GitHub's primary limit), told by the source's remaining header. */
 const isSpentLimit = (status: number, headers: Headers, rateLimit: RateLimitHeaders | undefined) =>
@@ -85,7 +124,7 @@ const statusError = (
   if ((status === 401 || status === 403) && !spent) {
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
-      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${snippet(text)}`.trim(),
+      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${authReason(text)}`.trim(),
       { status, url: describeUrl(url) },
     );
   }
@@ -174,22 +213,37 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       headers['content-type'] ??= 'application/json';
     }
     let response: Response;
+    let hop: Hop = { url, method, headers, ...(body === undefined ? {} : { body }) };
     try {
-      response = await doFetch(url, { method, headers, body, signal });
+      // Redirects by hand: the origin is checked at every hop (see http-redirects.ts).
+      for (let hops = 0; ; hops++) {
+        response = await doFetch(hop.url, {
+          method: hop.method,
+          headers: hop.headers,
+          body: hop.body,
+          signal,
+          redirect: 'manual',
+        });
+        if (!isRedirectStatus(response.status)) break;
+        const location = response.headers.get('location');
+        await response.body?.cancel();
+        hop = nextHop(hop, response.status, location, hops, options.crossOriginRedirects ?? 'strip');
+      }
     } catch (error) {
+      if (error instanceof SourceError) throw error;
       if (timeout.aborted && !options.signal?.aborted) {
         throw new SourceError(
           ErrorCodes.SOURCE_TIMEOUT,
-          `${method} ${describeUrl(url)} did not answer within ${request.timeoutMs ?? timeoutMs}ms; the source may be overloaded.`,
-          { url: describeUrl(url) },
+          `${hop.method} ${describeUrl(hop.url)} did not answer within ${request.timeoutMs ?? timeoutMs}ms; the source may be overloaded.`,
+          { url: describeUrl(hop.url) },
           { cause: error },
         );
       }
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       throw new SourceError(
         ErrorCodes.SOURCE_UNREACHABLE,
-        `${method} ${describeUrl(url)} failed: ${errorMessage((error as Error).cause ?? error)}. Check the URL and that the source is reachable.`,
-        { url: describeUrl(url) },
+        `${hop.method} ${describeUrl(hop.url)} failed: ${errorMessage((error as Error).cause ?? error)}. Check the URL and that the source is reachable.`,
+        { url: describeUrl(hop.url) },
         { cause: error },
       );
     }
@@ -202,13 +256,13 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       throw new SourceError(
         timeout.aborted ? ErrorCodes.SOURCE_TIMEOUT : ErrorCodes.SOURCE_UNREACHABLE,
-        `${method} ${describeUrl(url)} answered ${response.status} but the connection broke while the body was read: ${errorMessage((error as Error).cause ?? error)}. The next attempt retries.`,
-        { url: describeUrl(url) },
+        `${hop.method} ${describeUrl(hop.url)} answered ${response.status} but the connection broke while the body was read: ${errorMessage((error as Error).cause ?? error)}. The next attempt retries.`,
+        { url: describeUrl(hop.url) },
         { cause: error },
       );
     }
-    if (!response.ok)
-      throw statusError(method, url, response.status, text, response.headers, request.rateLimit);
+    if (!response.ok && !request.acceptStatus?.includes(response.status))
+      throw statusError(hop.method, hop.url, response.status, text, response.headers, request.rateLimit);
     let parsed: unknown = text;
     if ((request.responseType ?? 'json') === 'json') {
       try {
@@ -216,8 +270,8 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       } catch (error) {
         throw new SourceError(
           ErrorCodes.SOURCE_BAD_RESPONSE,
-          `${method} ${describeUrl(url)} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
-          { status: response.status, url: describeUrl(url) },
+          `${hop.method} ${describeUrl(hop.url)} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
+          { status: response.status, url: describeUrl(hop.url) },
           { cause: error },
         );
       }
@@ -226,7 +280,7 @@ export const createHttpClient = (options: HttpClientOptions = {}): HttpClient =>
       status: response.status,
       headers: response.headers,
       body: parsed as T,
-      url: response.url || url,
+      url: hop.url,
     };
   };
 

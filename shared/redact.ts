@@ -3,6 +3,11 @@
  * error messages and debug output pass through {@link redact} before they leave the process.
  * The registry is process-wide on purpose: a warm Lambda serves many instances, and a value that is
  * secret for one of them must not appear in anything written for another.
+ *
+ * A secret rarely comes back verbatim: a source's error body echoes it JSON-escaped, URL-encoded or as
+ * the `Basic` header it came in. Each value is registered with those derived forms ({@link derivedForms}),
+ * and a pair of credentials with its `user:password` base64 ({@link registerCredentialPair}). Text is
+ * redacted before it is shortened ({@link redactAndTruncate}): a cut secret no longer matches.
  */
 
 const REDACTED = '***';
@@ -14,8 +19,29 @@ let pattern: RegExp | undefined;
 
 const escapeRegExp = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Registers secret values to be redacted from everything Ferry writes. */
-export const registerSecrets = (values: Iterable<string>): void => {
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+/**
+ * The forms a secret takes on its way back from a source: verbatim, JSON-escaped (a `"` or `\` in it,
+ * once or twice over), URL-encoded (`encodeURIComponent` and form encoding), base64 and base64url
+ * (padding dropped: an encoded value inside a longer text has none).
+ * @example derivedForms('a"b') // ['a"b', 'a\\"b', 'a%22b', 'YSJi', …]
+ */
+export const derivedForms = (value: string): string[] => {
+  const json = JSON.stringify(value).slice(1, -1);
+  const forms = [
+    value,
+    json,
+    JSON.stringify(json).slice(1, -1),
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+    base64(value).replace(/=+$/, ''),
+    Buffer.from(value, 'utf8').toString('base64url'),
+  ];
+  return [...new Set(forms)];
+};
+
+const add = (values: Iterable<string>): boolean => {
   let changed = false;
   for (const value of values) {
     if (value.length >= MIN_SECRET_LENGTH && !secrets.has(value)) {
@@ -23,29 +49,76 @@ export const registerSecrets = (values: Iterable<string>): void => {
       changed = true;
     }
   }
-  if (changed) {
-    // Longest first, so a secret that contains another is replaced whole.
-    const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    pattern = new RegExp(sorted.join('|'), 'g');
+  return changed;
+};
+
+/** Registers secret values, with their {@link derivedForms}, to be redacted from everything Ferry writes. */
+export const registerSecrets = (values: Iterable<string>): void => {
+  if (add([...values].flatMap((value) => (value.length >= MIN_SECRET_LENGTH ? derivedForms(value) : [])))) {
+    rebuild();
   }
 };
 
-/** Replaces every registered secret inside a string. */
-export const redactString = (text: string): string => (pattern ? text.replace(pattern, REDACTED) : text);
+/**
+ * Registers a user name and password as the pair HTTP Basic sends: `base64(user:password)` is what a
+ * source echoes back in an error (the user name alone may be short or public; the pair is not).
+ */
+export const registerCredentialPair = (username: string, password: string): void => {
+  const pair = `${username}:${password}`;
+  if (add([base64(pair), base64(pair).replace(/=+$/, '')])) rebuild();
+};
 
-/** Deeply replaces every registered secret inside strings of a JSON-like value. */
+function rebuild(): void {
+  // Longest first, so a secret that contains another is replaced whole.
+  const sorted = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  pattern = new RegExp(sorted.join('|'), 'g');
+}
+
+// `scheme://user:password@host`: the userinfo of any URL in a text, registered or not.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@"'<>]*@/gi;
+
+/** Replaces the `user:password@` of every URL in a text by `***@`. */
+export const withoutUserinfo = (text: string): string =>
+  text.includes('@') ? text.replace(USERINFO, `$1${REDACTED}@`) : text;
+
+/** Replaces every registered secret, and every URL's userinfo, inside a string. */
+export const redactString = (text: string): string =>
+  withoutUserinfo(pattern ? text.replace(pattern, REDACTED) : text);
+
+/**
+ * Redacts, then shortens to `max` characters (with `…`): shortening first would cut a secret so that
+ * it no longer matches, and its first characters would go out (21 of 22 shown).
+ * @example redactAndTruncate(body, 300)
+ */
+export const redactAndTruncate = (text: string, max: number): string => {
+  const redacted = redactString(text);
+  return redacted.length > max ? `${redacted.slice(0, max)}…` : redacted;
+};
+
+/**
+ * Deeply replaces every registered secret (and URL userinfo) inside strings of a JSON-like value. What
+ * holds nothing to replace is returned as it was (the same object), so clean values cost no copy.
+ */
 export const redact = <T>(value: T): T => {
-  if (!pattern) return value;
   if (typeof value === 'string') return redactString(value) as T;
-  if (Array.isArray(value)) return value.map(redact) as T;
+  if (Array.isArray(value)) {
+    const items = value.map(redact);
+    return (items.every((item, index) => item === value[index]) ? value : items) as T;
+  }
   if (value instanceof Error) {
-    const copy = new Error(redactString(value.message));
+    const message = redactString(value.message);
+    const stack = value.stack === undefined ? undefined : redactString(value.stack);
+    if (message === value.message && stack === value.stack) return value;
+    const copy = new Error(message);
     copy.name = value.name;
-    if (value.stack) copy.stack = redactString(value.stack);
+    if (stack !== undefined) copy.stack = stack;
     return copy as T;
   }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner)])) as T;
+    const entries = Object.entries(value);
+    const redacted = entries.map(([key, inner]) => [key, redact(inner)] as const);
+    if (redacted.every(([, inner], index) => inner === entries[index]![1])) return value;
+    return Object.fromEntries(redacted) as T;
   }
   return value;
 };

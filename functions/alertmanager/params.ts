@@ -1,5 +1,6 @@
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
+import { httpUrlSchema } from '../../shared/config/http-url.js';
 
 /**
  * One Alertmanager matcher, as `amtool` and the API's `filter` take it: a label name, an operator
@@ -17,7 +18,9 @@ const matcher = z
 export const alertmanagerParams = z
   .object({
     /** Alertmanager's base URL, with the route prefix if it runs with `--web.route-prefix`. */
-    url: z.url({ message: 'must be the Alertmanager base URL, such as "http://alertmanager:9093"' }),
+    url: httpUrlSchema(
+      'must be the Alertmanager base URL, such as "http://alertmanager:9093" (http(s) only)',
+    ),
     /** Matchers every fetched alert must satisfy (ANDed); one string is taken as a list of one. */
     filter: z
       .union([matcher, z.array(matcher)])

@@ -1,5 +1,6 @@
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
+import { httpUrlSchema } from '../../shared/config/http-url.js';
 import { defineConnector, type WindowConnector } from '../../shared/connector.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import { buildIncident, Severity } from '../../shared/incident.js';
@@ -19,7 +20,9 @@ export interface DemoAlert {
 const params = z
   .object({
     /** The alert API's base URL. */
-    url: z.url({ message: 'must be the alert API\'s base URL, such as "https://alerts.example.com"' }),
+    url: httpUrlSchema(
+      'must be the alert API\'s base URL, such as "https://alerts.example.com" (http(s) only)',
+    ),
   })
   .strict();
 

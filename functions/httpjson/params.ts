@@ -1,5 +1,6 @@
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
+import { httpUrlSchema } from '../../shared/config/http-url.js';
 import { parseDuration } from '../../shared/duration.js';
 import { Severity } from '../../shared/incident.js';
 import { CLIENT_AUTH_METHODS } from '../../shared/oauth2/token-request.js';
@@ -232,10 +233,9 @@ const severityTarget = z.union([z.enum(severityNames as [string, ...string[]]), 
 const paramsObject = z
   .object({
     /** The endpoint, e.g. "https://api.pagerduty.com/incidents". */
-    url: z.url({
-      protocol: /^https?$/,
-      message: 'must be the endpoint\'s absolute http(s) URL, such as "https://api.pagerduty.com/incidents"',
-    }),
+    url: httpUrlSchema(
+      'must be the endpoint\'s absolute http(s) URL, such as "https://api.pagerduty.com/incidents"',
+    ),
     method: z.enum(['GET', 'POST'], { message: 'must be "GET" or "POST"' }).default('GET'),
     auth,
     /** Sent with every request (Accept, API version, User-Agent). */

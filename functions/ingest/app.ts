@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
 import { type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { checkIncidentContract, hasLoneSurrogate } from './incident-contract.js';
 import { type IncidentStore, InvalidCursorError } from './incident-store.js';
 
 /** The bearer token, or a function resolving it (an SSM SecureString, cached). */
@@ -15,8 +16,14 @@ export type TokenSource = string | (() => string | Promise<string>);
 
 export interface IngestAppOptions {
   readonly store: IncidentStore;
-  /** Clients send it as `Authorization: Bearer <token>`. */
+  /** Clients send it as `Authorization: Bearer <token>`. It reads and writes every instance. */
   readonly token: TokenSource;
+  /**
+   * Per-instance tokens, by instance id: each one reads and writes its own instance only, so one
+   * leaked sink token exposes one instance, not all (`"sink": {"type": "ferry", "token": ...}` per
+   * instance sends it). The main `token` keeps access to every instance. @default none
+   */
+  readonly instanceTokens?: Readonly<Record<string, TokenSource>>;
   /** Largest request body; over it the answer is 413. @default 5 MiB */
   readonly maxBodyBytes?: number;
   /** @default a Powertools logger, service `ferry-ingest` */
@@ -31,6 +38,9 @@ export const IngestErrorCodes = {
   INVALID_REQUEST: 'INVALID_REQUEST',
   INCIDENT_INVALID: ErrorCodes.INCIDENT_INVALID,
   INVALID_CURSOR: 'INVALID_CURSOR',
+  FORBIDDEN: 'FORBIDDEN',
+  /** An incident under a key the instance already has, with a different content (recorded, not stored over). */
+  CONFLICT: 'CONFLICT',
   NOT_FOUND: 'NOT_FOUND',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -43,10 +53,18 @@ const maxIncidentBytes = 384 * 1024;
 
 // Unknown top-level fields are ignored rather than refused, so a newer sink can add one without
 // breaking older endpoints; everything the endpoint relies on is checked.
+// Keys and key parts must survive UTF-8: an unpaired surrogate would be stored as U+FFFD.
+const wellFormed = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((text) => !hasLoneSurrogate(text), 'has an unpaired UTF-16 surrogate');
+
 const batchSchema = z.object({
-  instance: z.string().min(1).max(256),
-  connector: z.string().min(1).max(128),
-  runId: z.string().min(1).max(256),
+  instance: wellFormed(256),
+  connector: wellFormed(128),
+  runId: wellFormed(256),
   incidents: z.array(z.unknown()).max(maxIncidentsPerBatch),
 });
 
@@ -81,16 +99,41 @@ const sameSecret = (presented: string, expected: string): boolean =>
 const bearerToken = (header: string | undefined): string | undefined =>
   /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '')?.[1];
 
-/** Refuses every request without the right bearer token. */
-const requireToken = (token: TokenSource): MiddlewareHandler => {
+const resolverOf = (token: TokenSource, what: string) => {
   if (typeof token === 'string' && token === '')
-    throw new Error('createIngestApp: "token" must not be empty.');
-  const expected = typeof token === 'string' ? () => token : token;
+    throw new Error(`createIngestApp: ${what} must not be empty.`);
+  return typeof token === 'string' ? () => token : token;
+};
+
+/** Which instances a request may touch: every one (the main token) or one (its instance token). */
+type Scope = { readonly all: true } | { readonly all: false; readonly instance: string };
+
+/**
+ * Refuses every request without a known bearer token, and records the token's scope for the routes.
+ * Every token is compared, whichever matches, so the time taken says nothing about which one did.
+ */
+const requireToken = (
+  token: TokenSource,
+  instanceTokens: Readonly<Record<string, TokenSource>>,
+): MiddlewareHandler => {
+  const main = resolverOf(token, '"token"');
+  const scoped = Object.entries(instanceTokens).map(
+    ([instance, source]) => [instance, resolverOf(source, `the token of instance "${instance}"`)] as const,
+  );
   return async function requireToken(c, next) {
     const presented = bearerToken(c.req.header('authorization'));
-    const secret = await expected();
+    const secret = await main();
     if (secret === '') throw new Error('The ingestion token resolved to an empty string.');
-    if (presented === undefined || !sameSecret(presented, secret)) {
+    let scope: Scope | undefined;
+    if (presented !== undefined) {
+      if (sameSecret(presented, secret)) scope = { all: true };
+      for (const [instance, resolve] of scoped) {
+        const instanceSecret = await resolve();
+        if (instanceSecret !== '' && sameSecret(presented, instanceSecret) && !scope)
+          scope = { all: false, instance };
+      }
+    }
+    if (!scope) {
       return fail(
         c,
         401,
@@ -100,8 +143,23 @@ const requireToken = (token: TokenSource): MiddlewareHandler => {
         { 'www-authenticate': 'Bearer' },
       );
     }
+    c.set('scope' as never, scope as never);
     await next();
   };
+};
+
+const scopeOf = (c: Context): Scope => c.get('scope' as never) as Scope;
+
+/** A 403 when the request's token is scoped to another instance than the one it names. */
+const outOfScope = (c: Context, instance: string) => {
+  const scope = scopeOf(c);
+  if (scope.all || scope.instance === instance) return undefined;
+  return fail(
+    c,
+    403,
+    IngestErrorCodes.FORBIDDEN,
+    `This token belongs to instance "${scope.instance}" and may not read or write instance "${instance}".`,
+  );
 };
 
 /**
@@ -119,7 +177,9 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.use('/incidents', requireToken(options.token));
+  const authenticate = requireToken(options.token, options.instanceTokens ?? {});
+  app.use('/incidents', authenticate);
+  app.use('/conflicts', authenticate);
 
   app.post(
     '/incidents',
@@ -149,12 +209,15 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
         return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('batch', parsed.error));
       }
       const { instance, connector, runId } = parsed.data;
+      const forbidden = outOfScope(c, instance);
+      if (forbidden) return forbidden;
       let incidents: Incident[];
       try {
         // Every incident is checked before any is stored: a rejected batch leaves nothing behind.
-        incidents = parsed.data.incidents.map((incident, index) =>
-          validateIncident(incident, index, maxIncidentBytes),
-        );
+        incidents = parsed.data.incidents.map((incident, index) => {
+          checkIncidentContract(incident, index);
+          return validateIncident(incident, index, maxIncidentBytes);
+        });
       } catch (error) {
         if (!(error instanceof IncidentInvalidError)) throw error;
         return fail(c, 400, IngestErrorCodes.INCIDENT_INVALID, error.message, {
@@ -163,7 +226,28 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
         });
       }
       const result = await store.putBatch({ instance, connector, runId, incidents });
-      const answer = { accepted: incidents.length, new: result.new, duplicates: result.duplicates };
+      const answer = {
+        accepted: result.new + result.duplicates,
+        new: result.new,
+        duplicates: result.duplicates,
+      };
+      if (result.conflicts.length > 0) {
+        // Stored over nothing, dropped nothing: the first incident under each key stays, the other is
+        // recorded as a conflict (GET /conflicts) and the client is told which ones.
+        logger.warn('Incidents conflict with stored ones under the same key', {
+          instance,
+          runId,
+          conflicts: result.conflicts.length,
+          keys: result.conflicts.slice(0, 20).map((conflict) => conflict.key),
+        });
+        const message =
+          `${result.conflicts.length} incident(s) reuse a key this instance already has for another source event; ` +
+          `the stored ones were kept and these were recorded as conflicts (GET /conflicts?instance=${instance}). The rest of the batch was stored.`;
+        return c.json(
+          { ...answer, conflicts: result.conflicts, error: { code: IngestErrorCodes.CONFLICT, message } },
+          409,
+        );
+      }
       // The Idempotency-Key is only logged: every incident is stored under its own key with a
       // condition, which makes a replayed batch harmless without remembering batches.
       logger.info('Batch ingested', {
@@ -177,24 +261,36 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
     },
   );
 
-  app.get('/incidents', async (c) => {
-    const parsed = listQuerySchema.safeParse(c.req.query());
-    if (!parsed.success)
-      return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('query', parsed.error));
-    try {
-      return c.json(await store.list(parsed.data), 200);
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
-    }
-  });
+  /** A listing route: the query checked, the token's scope checked, a foreign cursor a 400. */
+  const listing =
+    (list: (request: z.infer<typeof listQuerySchema>) => Promise<unknown>) => async (c: Context) => {
+      const parsed = listQuerySchema.safeParse(c.req.query());
+      if (!parsed.success)
+        return fail(c, 400, IngestErrorCodes.INVALID_REQUEST, describeIssues('query', parsed.error));
+      const forbidden = outOfScope(c, parsed.data.instance);
+      if (forbidden) return forbidden;
+      try {
+        return c.json(await list(parsed.data), 200);
+      } catch (error) {
+        if (!(error instanceof InvalidCursorError)) throw error;
+        return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
+      }
+    };
+  app.get(
+    '/incidents',
+    listing((request) => store.list(request)),
+  );
+  app.get(
+    '/conflicts',
+    listing((request) => store.listConflicts(request)),
+  );
 
   app.notFound((c) =>
     fail(
       c,
       404,
       IngestErrorCodes.NOT_FOUND,
-      `No route ${c.req.method} ${c.req.path}: use POST or GET /incidents.`,
+      `No route ${c.req.method} ${c.req.path}: use POST or GET /incidents, or GET /conflicts.`,
     ),
   );
 

@@ -4,7 +4,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StateCorruptError } from '../../shared/errors.js';
 import { type Incident, incidentKey } from '../../shared/incident.js';
 
@@ -16,10 +16,21 @@ export interface IngestBatch {
   readonly incidents: readonly Incident[];
 }
 
-/** What storing a batch did: every incident is either new or a duplicate of one already stored. */
+/** An incident whose key the instance already has with a different content. */
+export interface IncidentConflict {
+  /** Its position in the batch. */
+  readonly index: number;
+  readonly key: string;
+}
+
+/**
+ * What storing a batch did: every incident is new, a duplicate (same key, same content: a re-push) or a
+ * conflict (same key, different content: recorded beside the stored one, which stays as it was).
+ */
 export interface StoreBatchResult {
   readonly new: number;
   readonly duplicates: number;
+  readonly conflicts: readonly IncidentConflict[];
 }
 
 /** One stored incident, as `GET /incidents` lists it. */
@@ -33,6 +44,9 @@ export interface StoredIncident {
   readonly receivedAt: string;
   readonly incident: Incident;
 }
+
+/** A recorded conflict, as `GET /conflicts` lists it: the incident that was refused, and when it came. */
+export type StoredConflict = StoredIncident;
 
 export interface ListIncidentsRequest {
   readonly instance: string;
@@ -54,6 +68,8 @@ export interface IncidentStore {
   putBatch(batch: IngestBatch): Promise<StoreBatchResult>;
   /** Pages through an instance's incidents in arrival order, oldest first. */
   list(request: ListIncidentsRequest): Promise<IncidentPage>;
+  /** Pages through an instance's recorded conflicts (by key). */
+  listConflicts(request: ListIncidentsRequest): Promise<{ conflicts: StoredConflict[]; cursor?: string }>;
 }
 
 /** A `cursor` that this store did not hand out for this instance. */
@@ -143,12 +159,44 @@ const decodeCursor = (cursor: string, instance: string): CursorKey => {
     key = undefined;
   }
   const { pk, sk, arrival } = (key ?? {}) as Partial<CursorKey>;
-  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof arrival !== 'string' || pk !== instance) {
+  // Every part as this store writes it: an empty or foreign sort key would reach DynamoDB as a 500.
+  if (
+    typeof pk !== 'string' ||
+    typeof sk !== 'string' ||
+    typeof arrival !== 'string' ||
+    pk !== instance ||
+    !/^KEY(HASH)?#./s.test(sk) ||
+    !/^\d{4}-\d\d-\d\dT[^#]+#.+#\d{6}$/s.test(arrival)
+  ) {
     throw new InvalidCursorError(
       `"cursor" is not a cursor of instance "${instance}": pass the cursor of the previous page unchanged.`,
     );
   }
   return { pk, sk, arrival };
+};
+
+/** A conflict item's sort key: one per (key, content), so a conflict pushed again is recorded once. */
+const conflictSortKey = (key: string, content: string): string =>
+  `CONFLICT#${createHash('sha256').update(key).digest('base64url')}#${createHash('sha256').update(content).digest('base64url')}`;
+
+/** The JSON of a value with its object keys sorted: two serializations of one incident compare equal. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+
+/** What makes two incidents under one key the same incident (see DynamoIncidentStore#sameAsStored). */
+const identity = (incident: Incident): string => {
+  if (typeof incident.rawJSON === 'string') {
+    try {
+      return `raw:${canonical(JSON.parse(incident.rawJSON))}`;
+    } catch {
+      return `raw:${incident.rawJSON}`;
+    }
+  }
+  return `incident:${canonical(incident)}`;
 };
 
 const isConditionFailure = (error: unknown): boolean =>
@@ -200,10 +248,12 @@ export class DynamoIncidentStore implements IncidentStore {
   async putBatch(batch: IngestBatch): Promise<StoreBatchResult> {
     const receivedAt = this.#arrivalTime();
     let fresh = 0;
+    const conflicts: IncidentConflict[] = [];
     await forEachBounded(batch.incidents, this.#concurrency, async (incident, index) => {
+      const key = incidentKey(incident);
       const item: IncidentItem = {
         pk: batch.instance,
-        sk: sortKey(incidentKey(incident)),
+        sk: sortKey(key),
         arrival: `${receivedAt}#${batch.runId}#${String(index).padStart(6, '0')}`,
         connector: batch.connector,
         runId: batch.runId,
@@ -211,8 +261,6 @@ export class DynamoIncidentStore implements IncidentStore {
         incident: JSON.stringify(incident),
       };
       try {
-        // No ReturnValuesOnConditionCheckFailure: a duplicate is the same incident by definition,
-        // and the endpoint answers only how many there were.
         await this.#doc.send(
           new PutCommand({
             TableName: this.#table,
@@ -223,9 +271,80 @@ export class DynamoIncidentStore implements IncidentStore {
         fresh += 1;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        // The key is taken: a re-push of the same incident (a duplicate), or another incident under
+        // the same key (a pre-seeded dbotMirrorId) — compared, never assumed.
+        if (await this.#sameAsStored(item)) return;
+        conflicts.push({ index, key });
+        await this.#recordConflict(item, key);
       }
     });
-    return { new: fresh, duplicates: batch.incidents.length - fresh };
+    conflicts.sort((a, b) => a.index - b.index);
+    return { new: fresh, duplicates: batch.incidents.length - fresh - conflicts.length, conflicts };
+  }
+
+  /**
+   * Whether `item` is the stored incident again. The source event (`rawJSON`) is what identifies it
+   * when both have one: a changed mapping (a renamed incident) of the same event is the same incident;
+   * a different event under the same id is not. Without `rawJSON`, the whole incident is compared.
+   * Key order never matters.
+   */
+  async #sameAsStored(item: IncidentItem): Promise<boolean> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+    );
+    const stored = (Item as IncidentItem | undefined)?.incident;
+    if (stored === undefined) return false;
+    if (stored === item.incident) return true;
+    try {
+      return identity(JSON.parse(stored)) === identity(JSON.parse(item.incident));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Keeps the refused incident beside the stored one (no `arrival`: it is not listed as an incident). */
+  async #recordConflict(item: IncidentItem, key: string): Promise<void> {
+    const { arrival: _notListed, ...rest } = item;
+    await this.#doc.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...rest, sk: conflictSortKey(key, canonical(JSON.parse(item.incident))), key },
+      }),
+    );
+  }
+
+  async listConflicts(
+    request: ListIncidentsRequest,
+  ): Promise<{ conflicts: StoredConflict[]; cursor?: string }> {
+    let start: { pk: string; sk: string } | undefined;
+    if (request.cursor !== undefined) {
+      const sk = Buffer.from(request.cursor, 'base64url').toString('utf8');
+      if (!/^CONFLICT#[\w-]+#[\w-]+$/.test(sk)) {
+        throw new InvalidCursorError(
+          '"cursor" is not a cursor of this listing: pass the previous page\'s cursor unchanged.',
+        );
+      }
+      start = { pk: request.instance, sk };
+    }
+    const { Items = [], LastEvaluatedKey } = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: '#pk = :instance AND begins_with(#sk, :conflict)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':instance': request.instance, ':conflict': 'CONFLICT#' },
+        Limit: request.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const conflicts = (Items as (IncidentItem & { key: string })[]).map((item) => ({
+      ...toStoredIncident({ ...item, arrival: '' }),
+      key: item.key,
+    }));
+    const last = LastEvaluatedKey?.sk;
+    return {
+      conflicts,
+      ...(typeof last === 'string' ? { cursor: Buffer.from(last).toString('base64url') } : {}),
+    };
   }
 
   async list(request: ListIncidentsRequest): Promise<IncidentPage> {

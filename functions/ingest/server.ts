@@ -8,6 +8,8 @@ import type { IncidentStore } from './incident-store.js';
 export interface StartIngestServerOptions {
   readonly store: IncidentStore;
   readonly token: TokenSource;
+  /** Per-instance tokens (see IngestAppOptions.instanceTokens). */
+  readonly instanceTokens?: Readonly<Record<string, TokenSource>>;
   /** 0 picks a free port. @default 8787 */
   readonly port?: number;
   /** @default '127.0.0.1' */
@@ -28,8 +30,8 @@ export type IngestServer = ListeningServer;
  * const sink = createFerrySink({ url: ingest.url, token: 'local-token' });
  */
 export const startIngestServer = (options: StartIngestServerOptions): Promise<IngestServer> => {
-  const { store, token, maxBodyBytes, logger } = options;
-  const app = createIngestApp({ store, token, maxBodyBytes, logger });
+  const { store, token, instanceTokens, maxBodyBytes, logger } = options;
+  const app = createIngestApp({ store, token, instanceTokens, maxBodyBytes, logger });
   return listen(createAdaptorServer({ fetch: app.fetch }) as Server, {
     port: options.port ?? 8787,
     host: options.host,

@@ -52,6 +52,13 @@ const failure = (c: Context, error: unknown) => {
 };
 
 /**
+ * Whether an `Origin` header names this dashboard. `Origin: null` (a sandboxed frame, a `file:` page, a
+ * redirect across origins) and anything that is not a URL are another origin: refused, never a 500.
+ */
+const isSameOrigin = (origin: string, host: string | undefined): boolean =>
+  URL.canParse(origin) && new URL(origin).host === host;
+
+/**
  * The dashboard's Hono app: the page, and a JSON API the page polls.
  *
  * - `GET  /api/overview` — every instance's health
@@ -72,7 +79,7 @@ export const createDashboardApp = (deps: DashboardDeps) => {
     if (!loopbackHost.test(c.req.header('host') ?? '')) return c.text('Forbidden host', 403);
     if (c.req.method === 'POST') {
       const origin = c.req.header('origin');
-      if (origin !== undefined && new URL(origin).host !== c.req.header('host')) {
+      if (origin !== undefined && !isSameOrigin(origin, c.req.header('host'))) {
         return c.json({ error: { code: 'FORBIDDEN', message: 'Cross-origin requests are refused.' } }, 403);
       }
       if (!(c.req.header('content-type') ?? '').startsWith('application/json')) {

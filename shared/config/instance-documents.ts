@@ -1,6 +1,7 @@
 import type { Connector } from '../connector.js';
 import { ConfigError } from '../errors.js';
 import { configErrorFromIssues } from './issues.js';
+import { parseJsonText } from './parse-json-text.js';
 import { resolveParams } from './resolve-settings.js';
 import {
   type FerryConfigFile,
@@ -94,17 +95,14 @@ export const parseConfig = (
 
 /** Parses one instance document as stored in SSM; throws a ConfigError naming the instance. */
 export const parseInstanceDocument = (instanceId: string, text: string, source: string): InstanceDocument => {
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
+  const json = parseJsonText(text);
+  if ('error' in json) {
     throw new ConfigError(
-      `${source}: the document of instance "${instanceId}" is not valid JSON (${(error as Error).message}). Fix the parameter value.`,
+      `${source}: the document of instance "${instanceId}" is not valid JSON (${json.error}). Fix the parameter value.`,
       instanceId,
-      undefined,
-      { cause: error },
     );
   }
+  const input = json.value;
   const parsed = instanceDocumentSchema.safeParse(input);
   if (!parsed.success) {
     throw configErrorFromIssues(`${source}: instance "${instanceId}"`, parsed.error.issues, {

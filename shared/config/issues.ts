@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { withoutUserinfo } from '../redact.js';
 
 const pathText = (path: readonly PropertyKey[]): string =>
   path
@@ -32,8 +33,19 @@ export const configErrorFromIssues = (
   return new ConfigError(`${where}: ${lines.join('; ')}.`, options.instanceId, firstField);
 };
 
-/** Keys whose values may be secrets written where a reference belongs: never echoed into an error. */
-const secretKeys = new Set<PropertyKey>(['secrets', 'token']);
+/**
+ * Keys whose values may be secrets written where a reference belongs (every secret-bearing field of an
+ * instance and of each sink): never echoed into an error, whatever is wrong with them.
+ */
+const secretKeys = new Set<PropertyKey>([
+  'secrets',
+  'token',
+  'apiKey',
+  'apiKeyId',
+  'credentials',
+  'username',
+  'password',
+]);
 
 const describeGot = (input: unknown, path: readonly PropertyKey[]): string => {
   if (input === undefined || path.length === 0) return '';
@@ -44,6 +56,7 @@ const describeGot = (input: unknown, path: readonly PropertyKey[]): string => {
     value = (value as Record<PropertyKey, unknown>)[part];
   }
   if (value === undefined) return '';
-  const text = JSON.stringify(value);
+  // A URL's user:password@ is a literal credential: never echoed.
+  const text = JSON.stringify(typeof value === 'string' ? withoutUserinfo(value) : value);
   return text && text.length <= 60 ? ` (got ${text})` : '';
 };

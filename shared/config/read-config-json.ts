@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { parseJsonText } from './parse-json-text.js';
 
 /**
  * The JSON of a config file, or a ConfigError naming the file: unreadable (with `howToChoose`, how to
@@ -17,11 +18,8 @@ export const readConfigJson = (path: string, howToChoose: string): unknown => {
       { cause: error },
     );
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}.`, undefined, undefined, {
-      cause: error,
-    });
-  }
+  const parsed = parseJsonText(text);
+  // No cause: V8's error quotes the text around the mistake, which may be a secret.
+  if ('error' in parsed) throw new ConfigError(`${path} is not valid JSON: ${parsed.error}.`);
+  return parsed.value;
 };

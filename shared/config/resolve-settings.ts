@@ -68,7 +68,23 @@ export const resolveParams = <P>(
       );
     }
   }
-  return { settings: toSettings(commonParsed.data, document, now), params: ownParsed.data };
+  const settings = toSettings(commonParsed.data, document, now);
+  checkFirstFetch(where, document.id, settings.firstFetch, now);
+  return { settings, params: ownParsed.data };
+};
+
+/**
+ * An ISO `first_fetch` in the future would fetch nothing until then, silently. (An old ISO date is not
+ * refused: it is explicit, and it stays in the config long after the instance has a last run.)
+ */
+const checkFirstFetch = (where: string, instanceId: string, firstFetch: Date, now: Date) => {
+  if (firstFetch.getTime() <= now.getTime()) return;
+  throw new ConfigError(
+    `${where}: params.first_fetch is in the future (${firstFetch.toISOString()}), so no fetch would find anything until then. ` +
+      'Use a time back from now ("3 days") or a past date.',
+    instanceId,
+    'params.first_fetch',
+  );
 };
 
 const toSettings = (params: CommonParams, document: InstanceDocument, now: Date): FetchSettings => ({

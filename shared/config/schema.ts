@@ -1,6 +1,7 @@
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
 import { isIsoDate, parseDuration } from '../duration.js';
+import { httpUrlSchema } from './http-url.js';
 
 /** A secret is referenced, never inlined: an SSM SecureString in AWS, an environment variable locally. */
 export const secretRefSchema = z.union(
@@ -25,6 +26,14 @@ const durationText = () =>
       message: 'must be a duration such as "30 seconds", "5 minutes", "1 hour"',
     });
 
+/** How far back a first fetch may start: a year (a longer backfill is a replay, see docs/operations.md). */
+export const MAX_FIRST_FETCH_DAYS = 365;
+const MAX_FIRST_FETCH_MS = MAX_FIRST_FETCH_DAYS * 86_400_000;
+/** The shortest fetch interval: below a second a schedule is a busy loop against the source. */
+export const MIN_FETCH_INTERVAL_MS = 1_000;
+/** The longest `lag`: a source that indexes a day late needs a look at its pipeline, not a longer wait. */
+const MAX_LAG_MS = 86_400_000;
+
 /** Instance ids become SSM parameter paths and DynamoDB keys: keep them plain. */
 export const instanceIdSchema = z
   .string()
@@ -44,6 +53,9 @@ export const commonParamsSchema = z.object({
     })
     .refine((text) => parseDuration(text) !== undefined || isIsoDate(text.trim()), {
       message: 'must be a time back from now ("3 days", "12 hours") or an ISO date ("2026-01-31T00:00:00Z")',
+    })
+    .refine((text) => (parseDuration(text) ?? 0) <= MAX_FIRST_FETCH_MS, {
+      message: `must be at most "${MAX_FIRST_FETCH_DAYS} days" back`,
     })
     .default('3 days'),
   max_fetch: z
@@ -66,9 +78,16 @@ export const commonParamsSchema = z.object({
     .max(1440, 'must be at most 1440 minutes (one day)')
     .default(0),
   lag: z
-    .union([z.number().min(0, 'must be 0 or more seconds'), durationText()], {
-      message: 'must be a number of seconds or a duration such as "30 seconds"',
-    })
+    .union(
+      [
+        z
+          .number()
+          .min(0, 'must be 0 or more seconds')
+          .max(MAX_LAG_MS / 1000, 'must be at most 86400 seconds (a day)'),
+        durationText().refine((text) => parseDuration(text)! <= MAX_LAG_MS, 'must be at most "1 day"'),
+      ],
+      { message: 'must be a number of seconds or a duration such as "30 seconds"' },
+    )
     .default(0),
   query: z.string({ message: "must be a string (the source's query)" }).optional(),
 });
@@ -89,7 +108,7 @@ export const ferrySinkSchema = z
   .object({
     type: z.literal('ferry'),
     /** The ingestion endpoint's base URL. Local: the endpoint `ferry start` runs; AWS: the deployed API. */
-    url: z.url({ message: 'must be an absolute URL' }).optional(),
+    url: httpUrlSchema("must be the ingestion endpoint's absolute http(s) base URL").optional(),
     token: secretRefSchema.optional(),
     /** @default 100 */
     batchSize: z.number().int().min(1).max(1000).optional(),
@@ -117,7 +136,7 @@ export const xsoarSinkSchema = z
     /** @default "webhook" when `webhookInstance` is set, else "api" */
     mode: z.enum(['api', 'webhook']).optional(),
     /** XSOAR 6: the server URL. XSOAR 8: the API URL, https://api-<fqdn>. Webhook: the server URL (8: https://ext-<fqdn>/xsoar). */
-    url: z.url({ message: 'must be an absolute URL' }),
+    url: httpUrlSchema("must be the XSOAR server's absolute http(s) URL"),
     /** @default 6 */
     version: z.union([z.literal(6), z.literal(8)], { message: 'must be 6 or 8' }).optional(),
     apiKey: secretRefSchema.optional(),
@@ -249,7 +268,9 @@ export const instanceSchema = z
       .string({ message: 'name the connector (for example "helloworld")' })
       .min(1, 'name the connector (for example "helloworld")'),
     enabled: z.boolean({ message: 'must be true or false' }).default(true),
-    fetchInterval: durationText().default('1 minute'),
+    fetchInterval: durationText()
+      .refine((text) => parseDuration(text)! >= MIN_FETCH_INTERVAL_MS, 'must be at least "1 second"')
+      .default('1 minute'),
     params: z
       .record(z.string(), z.unknown(), {
         message: 'must be an object of parameters, such as {"url": "https://..."}',

@@ -1,6 +1,6 @@
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
 import { SecretMissingError } from '../errors.js';
-import { registerSecrets } from '../redact.js';
+import { registerCredentialPair, registerSecrets } from '../redact.js';
 import type { SecretRef } from './schema.js';
 
 export interface SecretResolverOptions {
@@ -28,6 +28,17 @@ export type SecretOwner = 'instance' | 'sink';
 /** `secret "apiKey"` for the instance's own, `the sink's secret "token"` for its sink's. */
 const secretName = (key: string, owner: SecretOwner) =>
   owner === 'sink' ? `the sink's secret "${key}"` : `secret "${key}"`;
+/**
+ * A user name and password resolved together (`username`/`password`, `credentials.username`/
+ * `credentials.password`) are also registered as the pair Basic auth encodes.
+ */
+const registerPairs = (values: Record<string, string>): void => {
+  for (const [key, username] of Object.entries(values)) {
+    const match = /^(.*?)(username|user)$/i.exec(key);
+    const password = match ? values[`${match[1]}password`] : undefined;
+    if (password !== undefined) registerCredentialPair(username, password);
+  }
+};
 
 /** Creates a resolver for `{env}` and `{ssm}` references, caching SSM values briefly. */
 export const createSecretResolver = (options: SecretResolverOptions = {}): SecretResolver => {
@@ -91,6 +102,8 @@ export const createSecretResolver = (options: SecretResolverOptions = {}): Secre
       }),
     );
     registerSecrets(entries.map(([, value]) => value));
-    return Object.fromEntries(entries);
+    const values = Object.fromEntries(entries);
+    registerPairs(values);
+    return values;
   };
 };

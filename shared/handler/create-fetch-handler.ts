@@ -30,6 +30,11 @@ export interface FetchHandlerDeps {
   readonly onOutcome?: (outcome: RunOutcome) => void;
   /** Where replays keep their progress; without it the function refuses `replay`. */
   readonly replays?: ReplayStore;
+  /**
+   * Makes each run's id, which is also its lease id. Locally it names the process, so that a restart can
+   * release the leases of its crashed predecessor at once (local/lease-holder.ts). @default a UUID
+   */
+  readonly runId?: () => string;
 }
 
 export type FetchHandlerResult = RunOutcome | TestOutcome | ReplayOutcome;
@@ -137,6 +142,7 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
           document,
           connector: deps.connector,
           replayId: replayId!,
+          ...(deps.runId ? { runId: deps.runId() } : {}),
           secrets: resolveSecrets,
           deadline: clock() + context.getRemainingTimeInMillis(),
         },
@@ -147,6 +153,7 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
       {
         document,
         connector: deps.connector,
+        ...(deps.runId ? { runId: deps.runId() } : {}),
         secrets: resolveSecrets,
         deadline: clock() + context.getRemainingTimeInMillis(),
         mode: operation === 'debug' ? 'debug' : 'live',

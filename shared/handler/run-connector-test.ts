@@ -6,6 +6,7 @@ import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import { createFetchContext } from '../runner/fetch-context.js';
+import { checkSinkTransport } from '../sinks/require-tls.js';
 import type { StateStore } from '../state/state-store.js';
 import { checkFetchLimit } from './fetch-limit-rule.js';
 
@@ -29,14 +30,16 @@ export interface ConnectorTestInput {
 }
 
 /**
- * Validates the parameters (and XSOAR's Fetch Limit rule for the instance's sink), then calls the
- * connector's `test` (XSOAR's `test-module`).
+ * Validates the parameters, the sink's URL (and XSOAR's Fetch Limit rule for the instance's sink), then
+ * calls the connector's `test` (XSOAR's `test-module`).
  */
 export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestOutcome> => {
   const { document, connector } = input;
   try {
     const now = new Date();
     const { settings, params } = resolveParams(document, connector, now);
+    // The Test button answers for the whole path: where the incidents would go, too.
+    checkSinkTransport(document.sink);
     const notes = checkFetchLimit(document, settings);
     const secrets = await input.resolveSecrets();
     const state = await input.store.read(document.id);

@@ -30,11 +30,12 @@ export interface FerrySinkOptions {
   readonly http?: Omit<HttpClientOptions, 'signal' | 'headers'>;
 }
 
-/** The reference endpoint's answer to one batch. */
+/** The reference endpoint's answer to one batch (a 409 adds the conflicts and an error). */
 interface IngestAnswer {
   accepted: number;
   new: number;
   duplicates: number;
+  conflicts?: { index: number; key: string }[];
 }
 
 /**
@@ -49,6 +50,15 @@ const hints = {
   rejected: 'the ingestion endpoint rejected the batch: check the sink URL and the incidents',
   unavailable: 'the ingestion endpoint is unavailable; the next fetch pushes the same incidents again',
 };
+
+/** What the history says when the endpoint kept other incidents under some keys (a 409). */
+const conflictNotice = (keys: readonly string[], instance: string): string =>
+  `${keys.length} incident(s) conflicted with a different incident the endpoint already had under the same key ` +
+  `(${keys
+    .slice(0, 5)
+    .map((key) => `"${key}"`)
+    .join(', ')}${keys.length > 5 ? ', …' : ''}): the endpoint kept the stored ones and recorded these ` +
+  `(GET /conflicts?instance=${instance}). Check that ids are unique at the source.`;
 
 /** One incident ready to send: its key and its JSON, serialized once (sizing and the body share it). */
 interface SerializedIncident {
@@ -109,6 +119,8 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
             }),
         signal: pushOptions.signal,
         headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+        // Incidents and the token go to the configured endpoint or nowhere.
+        crossOriginRedirects: 'refuse',
       });
       // An incident over the endpoint's limit would be refused at every retry and wedge the instance.
       const truncated: { key: string; truncation: Truncation }[] = [];
@@ -125,13 +137,17 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
       }).slice(0, -1);
       let accepted = 0;
       let duplicates = 0;
+      const conflicts: string[] = [];
       // Batches are independent (each has its own idempotency key), so several go at once; one that
       // fails stops new ones, and the whole push is retried by the next fetch.
       await forEachBounded(chunks(sized, batchSize, maxBatchBytes), concurrency, async (chunk) => {
         try {
-          const { body } = await http.request<IngestAnswer>({
+          const { status, body } = await http.request<IngestAnswer>({
             url: endpoint,
             method: 'POST',
+            // 409: some incidents reuse a stored key with another content; the endpoint kept the stored
+            // ones, recorded these and stored the rest. Pushing again would only conflict again.
+            acceptStatus: [409],
             headers: {
               'idempotency-key': idempotencyKey(
                 batch.instance,
@@ -140,7 +156,18 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
             },
             body: `${envelope},"incidents":[${chunk.map((item) => item.json).join(',')}]}`,
           });
-          if (typeof body?.accepted !== 'number' || body.accepted !== chunk.length) {
+          const conflicting = status === 409 && Array.isArray(body?.conflicts) ? body.conflicts : [];
+          if (status === 409 && conflicting.length === 0) {
+            throw new SinkError(
+              `Push to ${endpoint} failed: it answered 409 without the conflicts; check "sink.url".`,
+              {
+                status,
+                retryable: false,
+              },
+            );
+          }
+          conflicts.push(...conflicting.map((conflict) => conflict.key));
+          if (typeof body?.accepted !== 'number' || body.accepted + conflicting.length !== chunk.length) {
             throw new SinkError(
               `The ingestion endpoint acknowledged ${body?.accepted ?? 'no'} of ${chunk.length} incidents; the batch is retried on the next fetch.`,
               { retryable: true },
@@ -152,8 +179,16 @@ export const createFerrySink = (options: FerrySinkOptions): Sink => {
           throw toSinkError(error, endpoint, hints);
         }
       });
-      if (truncated.length === 0) return { accepted, duplicates };
-      return { accepted, duplicates, truncated: truncated.length, notice: truncationNotice(truncated) };
+      const notices = [
+        truncated.length > 0 ? truncationNotice(truncated) : undefined,
+        conflicts.length > 0 ? conflictNotice(conflicts, batch.instance) : undefined,
+      ].filter((notice): notice is string => notice !== undefined);
+      return {
+        accepted: accepted + conflicts.length,
+        duplicates,
+        ...(truncated.length > 0 ? { truncated: truncated.length } : {}),
+        ...(notices.length > 0 ? { notice: notices.join(' ') } : {}),
+      };
     },
   };
 };

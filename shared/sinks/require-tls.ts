@@ -1,4 +1,6 @@
+import type { SinkConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { withoutUserinfo } from '../redact.js';
 
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -10,10 +12,12 @@ export const isLoopback = (hostname: string): boolean =>
  * Remote sinks carry incidents and a token: plain http:// is refused unless the host is loopback or
  * the configuration explicitly allows it.
  */
-export const requireTls = (url: string, what: string, allowInsecure = false): URL => {
+export const requireTls = (rawUrl: string, what: string, allowInsecure = false): URL => {
+  // The URL goes into error messages: never with a user:password@ in it.
+  const url = withoutUserinfo(rawUrl);
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(rawUrl);
   } catch (error) {
     throw new ConfigError(`${what}: "${url}" is not a valid URL.`, undefined, 'url', { cause: error });
   }
@@ -27,4 +31,14 @@ export const requireTls = (url: string, what: string, allowInsecure = false): UR
     undefined,
     'url',
   );
+};
+
+/**
+ * The transport rule of a sink's configured URL, as `ferry test` checks it before any fetch: http(s)
+ * only, and TLS unless the host is loopback or `allowInsecure` is set. A sink without a URL of its own
+ * (the ferry sink on the deployment's endpoint) has nothing to check here.
+ */
+export const checkSinkTransport = (sink: SinkConfig): void => {
+  if (sink.type === 'eventbridge' || sink.url === undefined) return;
+  requireTls(sink.url, `sink "${sink.type}"`, sink.allowInsecure);
 };

@@ -5,6 +5,7 @@ import { ErrorCodes, errorMessage, SinkError, SourceError } from '../errors.js';
 import { createHttpClient, type HttpClientOptions } from '../http-client.js';
 import type { Incident } from '../incident.js';
 import { backoffDelay, sleep } from '../retry.js';
+import { redactAndTruncate } from '../redact.js';
 import { type DeliveryLedger, ledgerScope } from '../state/delivery-ledger.js';
 import {
   fitIncident,
@@ -87,7 +88,7 @@ const parseAnswer = (text: string, endpoint: string): unknown => {
   } catch (error) {
     // A 200 that is not JSON is not XSOAR (a proxy's login page): never count it as delivered.
     throw new SinkError(
-      `Push to ${endpoint} failed: it answered with a body that is not JSON (${text.slice(0, 80)}…), so it is not XSOAR's API; check "sink.url".`,
+      `Push to ${endpoint} failed: it answered with a body that is not JSON (${redactAndTruncate(text, 80)}), so it is not XSOAR's API; check "sink.url".`,
       { retryable: false },
       { cause: error },
     );
@@ -181,6 +182,8 @@ export const createXsoarSink = (options: XsoarSinkOptions): Sink => {
           pushOptions.deadline === undefined ? Number.POSITIVE_INFINITY : pushOptions.deadline - Date.now(),
         ),
         signal: pushOptions.signal,
+        // Incidents and the API key go to the configured server or nowhere.
+        crossOriginRedirects: 'refuse' as const,
       };
       // Creates are never retried by the client: a retried create after a 5xx is how duplicates are made.
       const creates = createHttpClient({ ...httpOptions, retries: 0 });

@@ -1,4 +1,5 @@
 import { StateCorruptError } from '../errors.js';
+import { redactAndTruncate } from '../redact.js';
 import { readPushedByHour } from './incident-counts.js';
 import type { InstanceState, StoredContext } from './state-store.js';
 
@@ -9,8 +10,7 @@ const optionalString = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 const describeValue = (value: unknown): string => {
-  const text = value === undefined ? 'missing' : JSON.stringify(value);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return value === undefined ? 'missing' : redactAndTruncate(JSON.stringify(value), 200);
 };
 
 /**

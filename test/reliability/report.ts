@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostileInputsSection } from './hostile-inputs.js';
 import { type Scenario, scenarios } from './scenarios.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -223,6 +224,7 @@ export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
     '  history, health, logs, errors and every operator surface, but a connector must not put a secret in',
     '  its cursor (test/security/secrets-canary.test.ts shows the history and health stay clean even then).',
     '',
+    ...hostileInputsSection(),
     '## Load',
     '',
     'Many instances on one scheduler-like loop, each invoked every interval through the real runner',

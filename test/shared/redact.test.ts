@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactingReplacer, redactString, registerSecrets } from '../../shared/redact.js';
+import {
+  redact,
+  redactAndTruncate,
+  redactingReplacer,
+  redactString,
+  registerCredentialPair,
+  registerSecrets,
+} from '../../shared/redact.js';
 
 describe('redact', () => {
   it('leaves everything alone while no secret is registered', () => {
@@ -42,5 +49,60 @@ describe('redact', () => {
     registerSecrets(['logger-secret']);
 
     expect(JSON.stringify({ line: 'key=logger-secret' }, redactingReplacer)).toBe('{"line":"key=***"}');
+  });
+});
+
+describe('redaction of derived forms', () => {
+  it('redacts a secret JSON-escaped, URL-encoded and base64-encoded, as a source echoes it back', () => {
+    const secret = 'k3y"with\\quote/and+plus';
+    registerSecrets([secret]);
+    const echoed = [
+      JSON.stringify({ error: `invalid key ${secret}` }),
+      `https://x/cb?key=${encodeURIComponent(secret)}`,
+      `form: key=${new URLSearchParams({ k: secret }).toString().slice(2)}`,
+      `token ${Buffer.from(secret).toString('base64')}`,
+      `token ${Buffer.from(secret).toString('base64url')}`,
+      JSON.stringify(JSON.stringify({ key: secret })),
+    ];
+
+    const redacted = echoed.map(redactString);
+
+    for (const line of redacted) {
+      expect(line).toContain('***');
+      expect(line).not.toContain('k3y');
+      expect(line).not.toContain(Buffer.from(secret).toString('base64').slice(0, 12));
+    }
+  });
+
+  it('redacts the Basic form of a user name and password registered as a pair', () => {
+    registerCredentialPair('svc-user', 'pa55:word!');
+    const header = `Basic ${Buffer.from('svc-user:pa55:word!').toString('base64')}`;
+
+    expect(redactString(`you sent Authorization: ${header}`)).toBe('you sent Authorization: Basic ***');
+  });
+
+  it('redacts before it truncates, so no cut secret leaks its first characters', () => {
+    const secret = 'abcdefghijklmnopqrstuv';
+    registerSecrets([secret]);
+    const body = `${'x'.repeat(279)} ${secret}`; // the secret straddles character 300
+
+    const shown = redactAndTruncate(body, 300);
+
+    expect(shown).not.toContain('abcdefghijklmnopqrstu');
+    expect(shown).not.toContain('abcdef');
+    expect(shown.length).toBeLessThanOrEqual(301);
+  });
+
+  it('removes the user:password@ of any URL, registered or not', () => {
+    expect(redactString('GET https://admin:hunter22@example.com/x failed')).toBe(
+      'GET https://***@example.com/x failed',
+    );
+    expect(redact({ url: 'ftp://u:p@h/' })).toEqual({ url: 'ftp://***@h/' });
+  });
+
+  it('returns a value that holds nothing to redact as it was', () => {
+    const value = { nested: { list: ['plain', 1] } };
+
+    expect(redact(value)).toBe(value);
   });
 });

@@ -269,6 +269,7 @@ describe('errors', () => {
         throw new Error('ResourceNotFoundException: table arn:aws:dynamodb:secret-table');
       },
       list: async () => ({ incidents: [] }),
+      listConflicts: async () => ({ conflicts: [] }),
     };
     const failing = await startIngestServer({ store: broken, token, port: 0, logger: silentLogger });
     try {

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDashboardApp, type DashboardDeps } from '../../../local/dashboard/app.js';
 import type { InstanceDocument } from '../../../shared/config/schema.js';
 import { LeaseHeldError } from '../../../shared/errors.js';
 import { MemoryStateStore } from '../../../shared/kit/memory-state-store.js';
 import { registerSecrets } from '../../../shared/redact.js';
 import type { ReplayStore } from '../../../shared/state/replay-store.js';
+import { hostileRecorder } from '../../reliability/hostile-inputs.js';
+
+const hostile = hostileRecorder('Dashboard');
+afterAll(() => hostile.write());
 
 const SECRET = 'dashboard-unit-secret-value';
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
@@ -88,6 +92,30 @@ describe('the dashboard API', () => {
     expect(form.status).toBe(415);
     expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
   });
+
+  it.each(['null', 'not a url', 'file://'])(
+    'refuses an action with Origin: %s (403, never 500)',
+    async (origin) => {
+      const { app, store } = setup();
+      await store.setLastRun('alerts', { lastRun: { time: '2026-03-10T11:00:00.000Z' }, now: NOW });
+
+      const response = await request(app, '/api/instances/alerts/reset', {
+        method: 'POST',
+        body: '{"confirm":"alerts"}',
+        headers: { origin },
+      });
+
+      expect(response.status).toBe(403);
+      hostile.record({
+        input: `a dashboard action with Origin: ${origin}`,
+        expected: '403, nothing changed, never 500',
+        measured: String(response.status),
+        passed: response.status === 403,
+      });
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+      expect((await store.read('alerts'))?.lastRun).toEqual({ time: '2026-03-10T11:00:00.000Z' });
+    },
+  );
 
   it('resets only with the instance named in the confirmation, and records it in the history', async () => {
     const { app, store } = setup();
