@@ -4,6 +4,7 @@
  *   npm run bench                       the full suite (about 10 minutes on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            small sizes, a smoke run; prints, writes only with --out
  *   npm run bench -- --only drain,memory   some benchmarks (ids below)
+ *   npm run bench:units                 DynamoDB units and $/instance-month alone (a few minutes)
  *   npm run bench -- --out FILE         where the report goes
  */
 import { writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { backlogDrain } from './benchmarks/backlog-drain.js';
 import { coldStart } from './benchmarks/cold-start.js';
 import { dynamoRequests } from './benchmarks/dynamo-requests.js';
+import { dynamoUnits } from './benchmarks/dynamo-units.js';
 import { ingestRate } from './benchmarks/ingest-rate.js';
 import { memory } from './benchmarks/memory.js';
 import { runnerOverhead } from './benchmarks/runner-overhead.js';
@@ -38,6 +40,7 @@ const benchmarks: readonly Benchmark[] = [
   { number: '2b', id: 'ingest', title: 'Reference endpoint ingest rate', run: ingestRate },
   { number: '3', id: 'requests', title: 'DynamoDB requests per fetch', run: dynamoRequests },
   { number: '4', id: 'state', title: 'State item size', run: stateSize },
+  { number: '4b', id: 'units', title: 'DynamoDB units and cost per steady fetch', run: dynamoUnits },
   { number: '5', id: 'cold-start', title: 'Cold start', run: (_env, options) => coldStart(options) },
   { number: '6', id: 'memory', title: 'Memory', run: memory },
 ];

@@ -9,8 +9,8 @@ import { stateTableActions } from '../../cdk/connector-function.js';
 import { fetchErrorsMetric } from '../../cdk/ferry-alarms.js';
 import { incidentsTableActions } from '../../cdk/ingestion-api.js';
 import { byArrivalIndex } from '../../functions/ingest/incident-store.js';
-import { stateTtlAttribute } from '../../local/tables.js';
 import { instanceDocumentSchema } from '../../shared/config/schema.js';
+import { STATE_TTL_ATTRIBUTE } from '../../shared/state/table-layout.js';
 import {
   functionIdOf,
   logicalIdOf,
@@ -103,7 +103,7 @@ describe('state table', () => {
     expect(Object.keys(tables)).toHaveLength(1);
     const [table] = Object.values(tables);
 
-    expect(stateTtlAttribute).toBe('expiresAt');
+    expect(STATE_TTL_ATTRIBUTE).toBe('expiresAt');
     expect(table).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
