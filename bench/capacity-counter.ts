@@ -44,28 +44,14 @@ const unitsOf = (command: string, consumed: ConsumedCapacity): { read: number; w
   return readCommands.has(command) ? { read: total, write: 0 } : { read: 0, write: total };
 };
 
-export interface CapacityCounterOptions {
-  /**
-   * What to multiply the units reported for a transaction by. AWS bills a transactional write 2 units
-   * per KB and a transactional read 2 units per 4 KB ("Capacity unit consumption for transactions",
-   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling);
-   * DynamoDB Local reports them at the standard rate (a TransactWriteItems of two items under 1 KB
-   * reports 2 units, not 4), so against it pass 2. @default 1 (the real service reports the doubled figure)
-   */
-  readonly transactionFactor?: number;
-}
-
 /**
  * Asks DynamoDB for the capacity every request consumed (`ReturnConsumedCapacity: TOTAL`, added by an
  * SDK middleware unless the caller asked already) and sums what it answers: the units AWS bills on
  * demand, as DynamoDB itself computes them (item sizes rounded up per 1 KB written / 4 KB read,
- * transactions twice), not an estimate.
+ * transactions twice), not an estimate. One correction: a transaction counts at least the 2 units per
+ * item AWS bills, which DynamoDB Local under-reports for small new items.
  */
-export const countCapacity = (
-  client: DynamoDBClient,
-  options: CapacityCounterOptions = {},
-): CapacityCounter => {
-  const transactionFactor = options.transactionFactor ?? 1;
+export const countCapacity = (client: DynamoDBClient): CapacityCounter => {
   let readUnits = 0;
   let writeUnits = 0;
   const commands = new Map<string, { requests: number; readUnits: number; writeUnits: number }>();
@@ -73,17 +59,21 @@ export const countCapacity = (
     (next, context) => async (args) => {
       const command = context.commandName ?? 'unknown';
       if (!billedCommands.has(command)) return next(args);
-      const input = args.input as { ReturnConsumedCapacity?: string };
+      const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: unknown[] };
       input.ReturnConsumedCapacity ??= 'TOTAL';
+      const transactItems = input.TransactItems?.length ?? 0;
       const tally = commands.get(command) ?? { requests: 0, readUnits: 0, writeUnits: 0 };
       commands.set(command, tally);
       tally.requests++;
       const add = (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined) => {
         for (const item of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
           const units = unitsOf(command, item);
-          const factor = transactionCommands.has(command) ? transactionFactor : 1;
-          const read = units.read * factor;
-          const write = units.write * factor;
+          // AWS bills every item of a transaction at least 2 units ("Capacity unit consumption for
+          // transactions", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling);
+          // DynamoDB Local reports 2 units per KB for most items but 0 for a new item under 1 KB.
+          const floor = transactionCommands.has(command) ? 2 * transactItems : 0;
+          const read = command === 'TransactGetItemsCommand' ? Math.max(units.read, floor) : units.read;
+          const write = command === 'TransactWriteItemsCommand' ? Math.max(units.write, floor) : units.write;
           readUnits += read;
           writeUnits += write;
           tally.readUnits += read;

@@ -17,7 +17,7 @@ export interface BenchEnvironment {
   /** The client the state store uses, with a request counter on it. */
   readonly client: DynamoDBClient;
   readonly requests: RequestCounter;
-  /** The capacity units DynamoDB reports for the same requests (transactions billed double). */
+  /** The capacity units DynamoDB reports for the same requests. */
   readonly capacity: CapacityCounter;
   readonly tables: TableNames;
   readonly store: DynamoStateStore;
@@ -61,8 +61,7 @@ export const startBenchEnvironment = async (
     dynamo,
     client,
     requests: countRequests(client),
-    // DynamoDB Local reports transactions at the standard rate; AWS bills them twice (see the counter).
-    capacity: countCapacity(client, { transactionFactor: 2 }),
+    capacity: countCapacity(client),
     tables,
     store,
     incidents: new DynamoIncidentStore({ client: ingestClient, tableName: tables.incidents }),

@@ -165,7 +165,8 @@ const measureRow = async (
     row.fetches.push(outcome.fetches);
     row.durationMs.push(elapsed);
     for (const [command, tally] of Object.entries(env.capacity.byCommand())) {
-      const sum = (row.byCommand[command] ??= { requests: 0, readUnits: 0, writeUnits: 0 });
+      const sum = row.byCommand[command] ?? { requests: 0, readUnits: 0, writeUnits: 0 };
+      row.byCommand[command] = sum;
       sum.requests += tally.requests / measured;
       sum.readUnits += tally.readUnits / measured;
       sum.writeUnits += tally.writeUnits / measured;

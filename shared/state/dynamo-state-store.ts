@@ -11,7 +11,7 @@ import { LeaseHeldError, LeaseLostError, StateConflictError, StateCorruptError }
 import { failedConditionItem, isConditionFailure } from './condition-failure.js';
 import type { HistoryRecord } from './history-record.js';
 import { hourCountItem, mergeHourCounts, readHourCountItem } from './hour-count-items.js';
-import { hourKey, type PushedByHour } from './incident-counts.js';
+import { hourKey } from './incident-counts.js';
 import { readContextItem, readStateItem } from './items.js';
 import {
   isSeenMap,
@@ -196,8 +196,7 @@ export class DynamoStateStore implements StateStore {
       if (pushedHour !== undefined && pushedHour !== hour && pushedInHour > 0) {
         finishedHour = hourCountItem(
           this.#key(instanceId, `${SortKeyPrefixes.hourCount}${pushedHour}`),
-          pushedHour,
-          pushedInHour,
+          { hour: pushedHour, count: pushedInHour, writtenAt: Date.now() },
           STATE_TTL_ATTRIBUTE,
         );
       }
@@ -230,7 +229,7 @@ export class DynamoStateStore implements StateStore {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
-      await this.#write(update, [this.#seenItem(instanceId, seen, request.now), finishedHour]);
+      await this.#write(update, [this.#seenItem(instanceId, seen), finishedHour]);
     } catch (error) {
       this.#snapshots.delete(instanceId);
       if (!isConditionFailure(error)) throw error;
@@ -364,7 +363,7 @@ export class DynamoStateStore implements StateStore {
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
-        [this.#seenItem(instanceId, seen, write.now)],
+        [this.#seenItem(instanceId, seen)],
       );
       return version + 1;
     } catch (error) {
@@ -474,15 +473,18 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  /** The SEEN item a plan writes, if any. */
-  #seenItem(instanceId: string, plan: SeenPlan, now: number): Record<string, unknown> | undefined {
+  /**
+   * The SEEN item a plan writes, if any. It expires by the storage's clock, not the run's: TTL
+   * compares with the real time, and a run's clock may be a replay's or a test's.
+   */
+  #seenItem(instanceId: string, plan: SeenPlan): Record<string, unknown> | undefined {
     if (!plan.item || !plan.pointer) return undefined;
     return {
       ...this.#key(instanceId, seenSortKey(SortKeyPrefixes.seen, plan.pointer.id, plan.item.version)),
       version: plan.item.version,
       base: plan.item.base,
       buckets: plan.item.buckets,
-      [STATE_TTL_ATTRIBUTE]: Math.floor(now / 1000) + SEEN_RETENTION_SECONDS,
+      [STATE_TTL_ATTRIBUTE]: Math.floor(Date.now() / 1000) + SEEN_RETENTION_SECONDS,
     };
   }
 

@@ -8,20 +8,22 @@ import type { PushedByHour } from './incident-counts.js';
  * items expire by TTL once health no longer counts them.
  */
 
-/** A finished hour's item outlives the counted week by a day. */
-const COUNT_RETENTION_SECONDS = 8 * 86_400;
+/** A finished hour's item outlives the counted week by a day (it is written after its hour ended). */
+export const COUNT_RETENTION_SECONDS = 8 * 86_400;
 
-/** The COUNT item of a finished hour. */
+/**
+ * The COUNT item of a finished hour. It expires by the storage's clock (`writtenAt`, epoch ms), not
+ * by the hour: TTL compares with the real time, and the hour may come from a replay's or a test's clock.
+ */
 export const hourCountItem = (
   key: { pk: string; sk: string },
-  hour: string,
-  count: number,
+  count: { hour: string; count: number; writtenAt: number },
   ttlAttribute: string,
 ): Record<string, unknown> => ({
   ...key,
-  hour,
-  count,
-  [ttlAttribute]: Math.floor(Date.parse(`${hour}:00:00.000Z`) / 1000) + COUNT_RETENTION_SECONDS,
+  hour: count.hour,
+  count: count.count,
+  [ttlAttribute]: Math.floor(count.writtenAt / 1000) + COUNT_RETENTION_SECONDS,
 });
 
 /** One COUNT item read back; a malformed one is ignored (health must not break on it). */
