@@ -289,8 +289,8 @@ export const dynamoUnits = async (
     method:
       `One invocation a simulated minute through the real handler (\`max_fetch\` ${MAX_FETCH}), alerts arriving evenly; ` +
       `once the look-back window is full, ${sizes.measured} invocations measured per row with \`ReturnConsumedCapacity: TOTAL\` ` +
-      'on every request of the state store (units as DynamoDB Local reports them; transactions doubled as AWS bills them, ' +
-      'which DynamoDB Local does not). Costs: bench/cost-model.ts at the us-east-1 list prices of bench/aws-prices.ts, one ' +
+      'on every request of the state store (units as DynamoDB Local reports them; a transaction counts at least the 2 ' +
+      'units per item AWS bills, which DynamoDB Local under-reports for small new items). Costs: bench/cost-model.ts at the us-east-1 list prices of bench/aws-prices.ts, one ' +
       `invocation a minute (43,800 a month), ${connectorFunctionDefaults.memoryMb} MB arm64, the duration measured here ` +
       'against DynamoDB Local (a stand-in for in-region latency), history kept 30 days, metrics at the first-tier price.',
     measurements: rows.flatMap((row) => [

@@ -10,18 +10,16 @@ import {
 import { LeaseHeldError, LeaseLostError, StateConflictError, StateCorruptError } from '../errors.js';
 import { failedConditionItem, isConditionFailure } from './condition-failure.js';
 import type { HistoryRecord } from './history-record.js';
-import { hourCountItem, mergeHourCounts, readHourCountItem } from './hour-count-items.js';
+import { hourCountItem, mergeHourCounts } from './hour-count-items.js';
 import { hourKey } from './incident-counts.js';
 import { readContextItem, readStateItem } from './items.js';
+import { queryFinishedHours, querySeenLog } from './partition-queries.js';
 import {
   isSeenMap,
   planSeen,
-  readSeenLogItem,
   readSeenLogPointer,
   replaySeenLog,
   SEEN_RETENTION_SECONDS,
-  type SeenLogItem,
-  type SeenLogPointer,
   type SeenPlan,
   type SeenSnapshot,
   seenSortKey,
@@ -78,7 +76,22 @@ interface LeaseSnapshot {
   readonly legacyHours: readonly string[];
 }
 
-/** The DynamoDB implementation of {@link StateStore}: one table, partition key the instance id. */
+/**
+ * The DynamoDB implementation of {@link StateStore}: one table, partition key the instance id, laid
+ * out by `table-layout.ts`. What a steady fetch costs (BENCHMARKS.md, "DynamoDB units and cost per
+ * steady fetch"):
+ *
+ * - acquire: one UpdateItem on the STATE item (under 1 KB: 1 write unit), then, when the seen ids are
+ *   in their log, one Query of the live SEEN items (bytes read / 4 KB, consistent);
+ * - commit: one UpdateItem when only the STATE item changes, else one TransactWriteItems of the STATE
+ *   update (conditioned on the lease and the version) with the SEEN item of the ids it added and, once
+ *   an hour, the COUNT item of the finished hour. All or nothing: a commit that lost its lease writes
+ *   no seen id, and no later reader sees a half-written one.
+ *
+ * Over 300 lines: every write of the STATE item is here, side by side, because their conditions
+ * together are the concurrency model; reading the log and the hour counts lives in
+ * `partition-queries.ts`, planning the log in `seen-log.ts`.
+ */
 export class DynamoStateStore implements StateStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
@@ -309,7 +322,7 @@ export class DynamoStateStore implements StateStore {
     if (!Item) return undefined;
     const [{ state, snapshot }, counts] = await Promise.all([
       this.#readState(instanceId, Item),
-      this.#finishedHourCounts(instanceId),
+      queryFinishedHours(this.#doc, this.#table, instanceId),
     ]);
     const current: [string, number][] =
       snapshot.pushedHour !== undefined ? [[snapshot.pushedHour, snapshot.pushedInHour]] : [];
@@ -509,7 +522,7 @@ export class DynamoStateStore implements StateStore {
     let seen: SeenSnapshot;
     let lastRun = state.lastRun;
     if (pointer) {
-      const items = await this.#seenItems(instanceId, pointer, state.version);
+      const items = await querySeenLog(this.#doc, this.#table, instanceId, pointer, state.version);
       const map = replaySeenLog(pointer, items);
       lastRun = { ...state.lastRun, seen: map };
       seen = { pointer, items, seen: map };
@@ -535,54 +548,5 @@ export class DynamoStateStore implements StateStore {
     const item = await this.#getStateItem(instanceId);
     if (!item) throw new LeaseLostError(instanceId);
     return { ...(await this.#readState(instanceId, item)).snapshot, leaseId };
-  }
-
-  /** The log's live items, `from`…`version`, in one Query (pages only past 1 MB). */
-  async #seenItems(instanceId: string, pointer: SeenLogPointer, version: number): Promise<SeenLogItem[]> {
-    const items: SeenLogItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#doc.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': StateTableKeys.partition, '#sk': StateTableKeys.sort },
-          ExpressionAttributeValues: {
-            ':pk': instanceId,
-            ':from': seenSortKey(SortKeyPrefixes.seen, pointer.id, pointer.from),
-            ':to': seenSortKey(SortKeyPrefixes.seen, pointer.id, version),
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) items.push(readSeenLogItem(instanceId, item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-
-  /** The COUNT items of finished hours (a week and a day of them at most: older ones expire). */
-  async #finishedHourCounts(instanceId: string): Promise<[string, number][]> {
-    const counts: [string, number][] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#doc.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': StateTableKeys.partition, '#sk': StateTableKeys.sort },
-          ExpressionAttributeValues: { ':pk': instanceId, ':prefix': SortKeyPrefixes.hourCount },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const count = readHourCountItem(item);
-        if (count) counts.push(count);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return counts;
   }
 }
