@@ -1,3 +1,8 @@
+/**
+ * Benchmark 4b: the DynamoDB units a steady fetch consumes, as DynamoDB reports them, and the month
+ * they cost with everything else an instance runs on. Over 300 lines: the measurement, the pricing of
+ * each row and the tables BENCHMARKS.md shows are one benchmark, read together.
+ */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { connectorFunctionDefaults } from '../../cdk/function-settings.js';
