@@ -4,6 +4,7 @@ import { DynamoIncidentStore } from '../functions/ingest/incident-store.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from '../local/dynamodb.js';
 import { ensureTables, type TableNames } from '../local/tables.js';
 import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
+import { type CapacityCounter, countCapacity } from './capacity-counter.js';
 import { countRequests, type RequestCounter } from './request-counter.js';
 import { type BenchServers, startBenchServers } from './servers/servers.js';
 
@@ -16,6 +17,8 @@ export interface BenchEnvironment {
   /** The client the state store uses, with a request counter on it. */
   readonly client: DynamoDBClient;
   readonly requests: RequestCounter;
+  /** The capacity units DynamoDB reports for the same requests. */
+  readonly capacity: CapacityCounter;
   readonly tables: TableNames;
   readonly store: DynamoStateStore;
   /** The reference endpoint's store, on its own client (its requests are not counted). */
@@ -58,6 +61,7 @@ export const startBenchEnvironment = async (
     dynamo,
     client,
     requests: countRequests(client),
+    capacity: countCapacity(client),
     tables,
     store,
     incidents: new DynamoIncidentStore({ client: ingestClient, tableName: tables.incidents }),

@@ -4,6 +4,7 @@
  *   npm run bench                       the full suite (about 10 minutes on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick            small sizes, a smoke run; prints, writes only with --out
  *   npm run bench -- --only drain,memory   some benchmarks (ids below)
+ *   npm run bench:units                 DynamoDB units and $/instance-month alone (a few minutes)
  *   npm run bench -- --out FILE         where the report goes
  */
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { backlogDrain } from './benchmarks/backlog-drain.js';
 import { catchUpAmplification } from './benchmarks/catch-up.js';
 import { coldStart } from './benchmarks/cold-start.js';
 import { dynamoRequests } from './benchmarks/dynamo-requests.js';
+import { dynamoUnits } from './benchmarks/dynamo-units.js';
 import { ingestRate } from './benchmarks/ingest-rate.js';
 import { memory } from './benchmarks/memory.js';
 import { rateLimitedDrain } from './benchmarks/rate-limited-drain.js';
@@ -42,6 +44,7 @@ const benchmarks: readonly Benchmark[] = [
   { number: '2d', id: 'rate-limit', title: 'Drain at the rate limit', run: rateLimitedDrain },
   { number: '3', id: 'requests', title: 'DynamoDB requests per fetch', run: dynamoRequests },
   { number: '4', id: 'state', title: 'State item size', run: stateSize },
+  { number: '4b', id: 'units', title: 'DynamoDB units and cost per steady fetch', run: dynamoUnits },
   { number: '5', id: 'cold-start', title: 'Cold start', run: (_env, options) => coldStart(options) },
   { number: '6', id: 'memory', title: 'Memory', run: memory },
 ];

@@ -64,6 +64,7 @@ const section = (run: BenchRun): string[] => {
   for (const item of result.measurements) lines.push(measurementRow(item));
   if (result.ratio) lines.push(measurementRow(result.ratio));
   lines.push('');
+  if (result.tables) lines.push(...result.tables, '');
   for (const item of result.checks) {
     lines.push(
       `- Target ${item.what} ${item.target}: median ${formatNumber(item.value.median)} ${item.unit} ` +

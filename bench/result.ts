@@ -29,6 +29,8 @@ export interface BenchResult {
   /** The ratio of each run to the baseline measured in the same run, when there is one. */
   readonly ratio?: Measurement;
   readonly checks: readonly TargetCheck[];
+  /** Markdown tables shown after the measurements (a benchmark whose figures read best as a grid). */
+  readonly tables?: readonly string[];
   readonly notes: readonly string[];
   /** Wall-clock time the benchmark took, setup included. */
   readonly elapsedMs: number;

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { stateTtlAttribute } from '../local/tables.js';
+import { STATE_TTL_ATTRIBUTE, StateTableKeys } from '../shared/state/table-layout.js';
 
 export interface StateTableProps {
   /** @default RemovalPolicy.RETAIN: the last runs outlive the stack, so a redeploy resumes */
@@ -9,10 +9,9 @@ export interface StateTableProps {
 }
 
 /**
- * The state table (DESIGN.md, "State"): partition key the instance id, sort key the kind of item
- * (`STATE`, `CONTEXT`, `HISTORY#...`). On demand, point-in-time recovery, encrypted with the AWS
- * managed key. Only history records carry the TTL attribute; the STATE item never does, so a last run
- * never expires.
+ * The state table, laid out by `shared/state/table-layout.ts`: partition key the instance id, sort key
+ * the kind of item. On demand, point-in-time recovery, encrypted with the AWS managed key. Only the
+ * kinds that may go carry the TTL attribute; the STATE item never does, so a last run never expires.
  */
 export class StateTable extends Construct {
   readonly table: Table;
@@ -20,12 +19,12 @@ export class StateTable extends Construct {
   constructor(scope: Construct, id: string, props: StateTableProps = {}) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: StateTableKeys.partition, type: AttributeType.STRING },
+      sortKey: { name: StateTableKeys.sort, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: stateTtlAttribute,
+      timeToLiveAttribute: STATE_TTL_ATTRIBUTE,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
     });

@@ -9,27 +9,16 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { incidentsTableDefinition } from '../functions/ingest/incident-store.js';
+import { STATE_TTL_ATTRIBUTE, stateTableDefinition } from '../shared/state/table-layout.js';
 
 type TableDefinition = Pick<
   CreateTableCommandInput,
   'AttributeDefinitions' | 'KeySchema' | 'GlobalSecondaryIndexes'
 >;
 
-/** The state table's keys: partition key the instance id, sort key the kind of item. */
-export const stateTableDefinition: TableDefinition = {
-  AttributeDefinitions: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'sk', AttributeType: 'S' },
-  ],
-  KeySchema: [
-    { AttributeName: 'pk', KeyType: 'HASH' },
-    { AttributeName: 'sk', KeyType: 'RANGE' },
-  ],
-};
-
 /** The names of Ferry's two DynamoDB tables. */
 export interface TableNames {
-  /** Per instance: STATE, CONTEXT and HISTORY items (see DESIGN.md, "State"). */
+  /** Per instance: the kinds of item of `shared/state/table-layout.ts`. */
   readonly state: string;
   /** What the reference ingestion endpoint received. */
   readonly incidents: string;
@@ -37,9 +26,6 @@ export interface TableNames {
 
 /** The table names used locally and by default in the stack. */
 export const defaultTableNames: TableNames = { state: 'ferry-state', incidents: 'ferry-incidents' };
-
-/** The TTL attribute of the state table: history items and lease side items expire by it. */
-export const stateTtlAttribute = 'expiresAt';
 
 const readyTimeoutMs = 30_000;
 
@@ -56,10 +42,13 @@ export async function ensureTables(
   names: TableNames = defaultTableNames,
 ): Promise<void> {
   await Promise.all([
-    ensureTable(client, names.state, stateTableDefinition),
+    ensureTable(client, names.state, {
+      AttributeDefinitions: [...stateTableDefinition.AttributeDefinitions],
+      KeySchema: [...stateTableDefinition.KeySchema],
+    }),
     ensureTable(client, names.incidents, incidentsTableDefinition),
   ]);
-  await enableTtl(client, names.state, stateTtlAttribute);
+  await enableTtl(client, names.state, STATE_TTL_ATTRIBUTE);
 }
 
 async function ensureTable(

@@ -1,7 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DemoAlert } from '../../functions/helloworld/connector.js';
-import { SortKeys } from '../../shared/state/dynamo-state-store.js';
+import { SortKeys } from '../../shared/state/table-layout.js';
 import { itemSize } from '../dynamo-item-size.js';
 import { type BenchEnvironment, benchInstanceId } from '../environment.js';
 import { benchInstance, createBenchHandler, lambdaContext } from '../instance.js';

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type BackoffOptions, backoffDelay, sleep } from '../retry.js';
+import { itemKey, SortKeyPrefixes, STATE_TTL_ATTRIBUTE, StateTableKeys } from './table-layout.js';
 
-/** Sort-key prefix of ledger items in the state table (next to STATE, CONTEXT, HISTORY#). */
-export const LEDGER_PREFIX = 'LEDGER#';
+/** Sort-key prefix of ledger items in the state table (see `table-layout.ts`). */
+export const LEDGER_PREFIX = SortKeyPrefixes.ledger;
 
 /** DynamoDB's own limits on the two batch calls. */
 const MAX_GET_KEYS = 100;
@@ -80,7 +81,7 @@ const chunk = <T>(items: readonly T[], size: number): T[][] =>
 export interface DynamoDeliveryLedgerOptions {
   /** Created once per cold start and passed in. */
   readonly client: DynamoDBClient;
-  /** The state table (partition key `pk` = instance id, sort key `sk`, TTL attribute `expiresAt`). */
+  /** The state table (its layout: `table-layout.ts`). */
   readonly tableName: string;
   /** Attempts at a batch whose items DynamoDB left unprocessed (throttling). @default 5 */
   readonly maxAttempts?: number;
@@ -116,7 +117,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     const found = new Map<string, Delivery>();
     await Promise.all(
       chunk([...keyBySortKey.keys()], MAX_GET_KEYS).map(async (sortKeys) => {
-        let pending: Record<string, unknown>[] = sortKeys.map((sk) => ({ pk: instanceId, sk }));
+        let pending: Record<string, unknown>[] = sortKeys.map((sk) => itemKey(instanceId, sk));
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt > 0) await this.#pause(attempt, pending.length, 'read', options.signal);
           const { Responses, UnprocessedKeys } = await this.#doc.send(
@@ -126,14 +127,14 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
                   Keys: pending,
                   ConsistentRead: true,
                   ProjectionExpression: '#sk, #sinkId, #state',
-                  ExpressionAttributeNames: { '#sk': 'sk', '#sinkId': 'sinkId', '#state': 'state' },
+                  ExpressionAttributeNames: { '#sk': StateTableKeys.sort, '#sinkId': 'sinkId', '#state': 'state' },
                 },
               },
             }),
             { abortSignal: options.signal },
           );
           for (const item of Responses?.[this.#table] ?? []) {
-            const key = keyBySortKey.get(item.sk as string);
+            const key = keyBySortKey.get(item[StateTableKeys.sort] as string);
             if (key === undefined) continue;
             found.set(key, {
               key,
@@ -161,13 +162,12 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       deliveries.map((delivery) => {
         const sk = ledgerSortKey(scope, delivery.key);
         const item = {
-          pk: instanceId,
-          sk,
+          ...itemKey(instanceId, sk),
           sinkId: delivery.sinkId,
           state: delivery.inDoubt ? 'doubt' : 'done',
           runId: options.runId,
           deliveredAt,
-          expiresAt: options.expiresAt,
+          [STATE_TTL_ATTRIBUTE]: options.expiresAt,
         };
         return [sk, item] as const;
       }),

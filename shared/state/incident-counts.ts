@@ -1,9 +1,11 @@
 import type { IncidentCounts } from '../health.js';
 
 /**
- * Incidents pushed per clock hour, kept in the instance's state item as a map `{ "2026-03-10T12": 42 }`
- * (UTC hours). The commit adds to the current hour in the same UpdateItem that moves the cursor, so
- * counting costs no request; hours older than a week are removed by a later commit.
+ * Incidents pushed per clock hour, as a map `{ "2026-03-10T12": 42 }` (UTC hours). The STATE item
+ * counts the current hour in the same write that moves the cursor, so counting costs no request; a
+ * finished hour moves to a COUNT item of its own (`hour-count-items.ts`), which expires after the
+ * week. Older versions kept the whole week in the STATE item (`pushedByHour`); what is left of that
+ * map is still counted, and its hours past the week are removed by later commits.
  */
 export type PushedByHour = Readonly<Record<string, number>>;
 

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -6,12 +6,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LastRun } from '../connector.js';
 import { LeaseHeldError, StateConflictError } from '../errors.js';
+import { failedConditionItem, isConditionFailure } from './condition-failure.js';
+import { itemKey, SortKeyPrefixes, STATE_TTL_ATTRIBUTE, StateTableKeys } from './table-layout.js';
 
-/** Sort-key prefix of replay items, beside the instance's STATE and HISTORY items. */
-export const REPLAY_PREFIX = 'REPLAY#';
+/** Sort-key prefix of replay items (see `table-layout.ts`). */
+export const REPLAY_PREFIX = SortKeyPrefixes.replay;
 
 /** A replay item outlives its last update by this long (TTL), so an abandoned one goes away. */
 const RETENTION_SECONDS = 7 * 86_400;
@@ -87,18 +88,19 @@ const Conditions = {
 } as const;
 
 const Names = {
-  '#sk': 'sk',
+  '#sk': StateTableKeys.sort,
   '#leaseId': 'leaseId',
   '#leaseExpiresAt': 'leaseExpiresAt',
   '#status': 'status',
 } as const;
 
-const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-
 const toProgress = (item: Record<string, unknown>): ReplayProgress => {
-  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...progress } = item;
+  const {
+    [StateTableKeys.partition]: _pk,
+    [StateTableKeys.sort]: _sk,
+    [STATE_TTL_ATTRIBUTE]: _expiresAt,
+    ...progress
+  } = item;
   return progress as unknown as ReplayProgress;
 };
 
@@ -120,7 +122,7 @@ export class DynamoReplayStore implements ReplayStore {
   }
 
   #key(instanceId: string, replayId: string) {
-    return { pk: instanceId, sk: `${REPLAY_PREFIX}${replayId}` };
+    return itemKey(instanceId, `${REPLAY_PREFIX}${replayId}`);
   }
 
   async create(progress: ReplayProgress): Promise<void> {
@@ -131,10 +133,10 @@ export class DynamoReplayStore implements ReplayStore {
           Item: {
             ...this.#key(progress.instanceId, progress.replayId),
             ...progress,
-            expiresAt: ttl(Date.parse(progress.updatedAt)),
+            [STATE_TTL_ATTRIBUTE]: ttl(Date.parse(progress.updatedAt)),
           },
           ConditionExpression: 'attribute_not_exists(#sk)',
-          ExpressionAttributeNames: { '#sk': 'sk' },
+          ExpressionAttributeNames: { '#sk': StateTableKeys.sort },
         }),
       );
     } catch (error) {
@@ -154,7 +156,8 @@ export class DynamoReplayStore implements ReplayStore {
     const { Items = [] } = await this.#doc.send(
       new QueryCommand({
         TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': StateTableKeys.partition, '#sk': StateTableKeys.sort },
         ExpressionAttributeValues: { ':pk': instanceId, ':prefix': REPLAY_PREFIX },
         ConsistentRead: true,
       }),
@@ -188,7 +191,7 @@ export class DynamoReplayStore implements ReplayStore {
       return toProgress(Attributes ?? {});
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const existing = error.Item ? unmarshall(error.Item) : undefined;
+      const existing = failedConditionItem(error);
       if (!existing) {
         throw new StateConflictError(
           `Instance "${instanceId}" has no replay "${replayId}" (it may have expired).`,
@@ -224,7 +227,7 @@ export class DynamoReplayStore implements ReplayStore {
             '#status': 'status',
             '#cursor': 'cursor',
             '#updatedAt': 'updatedAt',
-            '#expiresAt': 'expiresAt',
+            '#expiresAt': STATE_TTL_ATTRIBUTE,
             '#fetches': 'fetches',
             '#pages': 'pages',
             '#pulled': 'pulled',

@@ -26,7 +26,11 @@ export interface InstanceState {
   /** Increments with every commit; a commit is conditioned on it. */
   readonly version: number;
   readonly health: InstanceHealth;
-  /** Incidents pushed per UTC hour over the last week (see `incident-counts.ts`). */
+  /**
+   * Incidents pushed per UTC hour over the last week (see `incident-counts.ts`), from `read`. From
+   * `acquire`, only the hours of the map older versions kept in the state item: the ones a commit's
+   * `forgetHours` may remove (the week's counts are no longer read on the fetch path).
+   */
   readonly pushedByHour?: PushedByHour;
   readonly leaseId?: string;
   readonly leaseExpiresAt?: number;
@@ -80,9 +84,15 @@ export interface StoredContext {
  * The concurrency model lives in the conditions of the implementation: see `dynamo-state-store.ts`.
  */
 export interface StateStore {
-  /** Takes the lease and reads the state in one request. Throws `LeaseHeldError` when it is taken. */
+  /**
+   * Takes the lease and reads the state (one request, and a second for the seen ids once they outgrow
+   * the state item). Throws `LeaseHeldError` when it is taken.
+   */
   acquire(instanceId: string, request: AcquireRequest): Promise<InstanceState>;
-  /** Moves the cursor, only while the lease is ours and the version unchanged; returns the new version. */
+  /**
+   * Moves the cursor, only while the lease is ours and the version unchanged; returns the new version.
+   * Atomic: the cursor, the seen ids it adds and the hour count commit together or not at all.
+   */
   commit(instanceId: string, request: CommitRequest): Promise<number>;
   /** Releases the lease without moving the cursor, recording a failure in the health. */
   release(instanceId: string, request: ReleaseRequest): Promise<void>;

@@ -3,6 +3,7 @@ import { backlogDrain } from '../../bench/benchmarks/backlog-drain.js';
 import { catchUpAmplification } from '../../bench/benchmarks/catch-up.js';
 import { coldStart } from '../../bench/benchmarks/cold-start.js';
 import { dynamoRequests } from '../../bench/benchmarks/dynamo-requests.js';
+import { dynamoUnits } from '../../bench/benchmarks/dynamo-units.js';
 import { ingestRate } from '../../bench/benchmarks/ingest-rate.js';
 import { memory } from '../../bench/benchmarks/memory.js';
 import { rateLimitedDrain } from '../../bench/benchmarks/rate-limited-drain.js';
@@ -135,6 +136,21 @@ describe('the benchmarks, at tiny sizes', () => {
 
       expectResult(result, 'dynamo-requests');
       expect(result.measurements[0]!.summary.min).toBeGreaterThanOrEqual(2);
+    },
+    SLOW,
+  );
+
+  it(
+    'DynamoDB units: every row reports the units DynamoDB returned, and a priced month',
+    async () => {
+      const result = await dynamoUnits(env, options, { rates: [600], lookBacks: [0, 2], measured: 2 });
+
+      expectResult(result, 'dynamo-units');
+      // Every fetch writes: the acquire, the commit and the history record each cost a unit at least.
+      for (const item of result.measurements.filter((m) => m.unit === 'WCU'))
+        expect(item.summary.min).toBeGreaterThanOrEqual(3);
+      expect(result.tables?.join('\n')).toMatch(/\$\/instance-month/);
+      expect(result.tables?.join('\n')).not.toMatch(/NaN|undefined/);
     },
     SLOW,
   );

@@ -9,8 +9,8 @@ import { stateTableActions } from '../../cdk/connector-function.js';
 import { fetchErrorsMetric } from '../../cdk/ferry-alarms.js';
 import { incidentsTableActions } from '../../cdk/ingestion-api.js';
 import { byArrivalIndex } from '../../functions/ingest/incident-store.js';
-import { stateTtlAttribute } from '../../local/tables.js';
 import { instanceDocumentSchema } from '../../shared/config/schema.js';
+import { STATE_TTL_ATTRIBUTE } from '../../shared/state/table-layout.js';
 import {
   functionIdOf,
   logicalIdOf,
@@ -103,7 +103,7 @@ describe('state table', () => {
     expect(Object.keys(tables)).toHaveLength(1);
     const [table] = Object.values(tables);
 
-    expect(stateTtlAttribute).toBe('expiresAt');
+    expect(STATE_TTL_ATTRIBUTE).toBe('expiresAt');
     expect(table).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -650,7 +650,12 @@ describe('permissions', () => {
       .filter((file) => file.endsWith('.ts'))
       .map((file) => readFileSync(join(dir, file), 'utf8'))
       .join('\n');
-    const used = [...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]!);
+    // IAM has no TransactWriteItems action: a transaction is authorized by its items' own actions
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html),
+    // here the commit's UpdateItem and PutItem.
+    const used = [...source.matchAll(/new (\w+)Command\(/g)]
+      .map((match) => match[1]!)
+      .flatMap((command) => (command === 'TransactWrite' ? ['Update', 'Put'] : [command]));
     const action = (command: string) =>
       `dynamodb:${({ Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem' } as Record<string, string>)[command] ?? command}`;
 

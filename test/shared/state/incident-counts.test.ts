@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
 import { COUNTED_HOURS, hourKey, incidentCounts, staleHours } from '../../../shared/state/incident-counts.js';
@@ -74,12 +74,12 @@ describe('incident counts in the state item (DynamoDB Local)', () => {
     await fixture?.stop();
   });
 
-  const raw = async (instanceId: string) =>
+  const raw = async (instanceId: string, sk = 'STATE') =>
     (
       await DynamoDBDocumentClient.from(fixture.client).send(
         new GetCommand({
           TableName: fixture.tables.state,
-          Key: { pk: instanceId, sk: 'STATE' },
+          Key: { pk: instanceId, sk },
           ConsistentRead: true,
         }),
       )
@@ -104,12 +104,13 @@ describe('incident counts in the state item (DynamoDB Local)', () => {
     requests.length = 0;
     const first = await fetchOnce(instanceId, T0, 4);
     expect(first.health.firstRunAt).toBe(new Date(T0).toISOString());
-    expect(first.pushedByHour).toEqual({});
+    expect(first.pushedByHour).toBeUndefined();
     await fetchOnce(instanceId, T0 + 60_000, 3);
     await fetchOnce(instanceId, T0 + HOUR, 0);
     await fetchOnce(instanceId, T0 + HOUR + 60_000, 2);
-    // Two requests per fetch: counting rides on the acquire and the commit (history is the third).
-    expect(requests).toEqual(Array(8).fill('UpdateItemCommand'));
+    // Two requests per fetch: counting rides on the acquire and the commit (history is the third);
+    // the first commit of a new hour that pushes moves the finished hour out in its transaction.
+    expect(requests).toEqual([...Array(7).fill('UpdateItemCommand'), 'TransactWriteItemsCommand']);
 
     const state = await store.read(instanceId);
     expect(state?.pushedByHour).toEqual({ '2026-03-10T12': 7, '2026-03-10T13': 2 });
@@ -128,14 +129,46 @@ describe('incident counts in the state item (DynamoDB Local)', () => {
     expect((await raw(instanceId))?.firstRunAt).toBe(new Date(T0).toISOString());
   });
 
-  it('removes hours older than a week with the next commit, so the item stays bounded', async () => {
-    const instanceId = anInstanceId('prune');
+  it('keeps only the current hour in the state item; a finished hour gets an item that expires after the week', async () => {
+    const instanceId = anInstanceId('hour-items');
     await fetchOnce(instanceId, T0, 5);
     await fetchOnce(instanceId, T0 + 3 * HOUR, 6);
-    // Eight days later: both hours are past the week; the commit forgets them and adds the new one.
-    const later = T0 + 8 * 24 * HOUR;
-    await fetchOnce(instanceId, later, 1);
-    expect((await raw(instanceId))?.pushedByHour).toEqual({ [hourKey(later)]: 1 });
+
+    expect(await raw(instanceId)).toMatchObject({ pushedHour: hourKey(T0 + 3 * HOUR), pushedInHour: 6 });
+    expect((await raw(instanceId))?.pushedByHour).toBeUndefined();
+    const finished = await raw(instanceId, `COUNT#${hourKey(T0)}`);
+    expect(finished).toMatchObject({ hour: hourKey(T0), count: 5 });
+    // TTL: eight days after it was written (by the real clock, which TTL compares with).
+    const eightDays = 8 * 24 * 3600;
+    expect(finished?.expiresAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + eightDays - 120);
+    expect(finished?.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + eightDays);
+  });
+
+  it('still counts the in-item map an older version wrote, and removes its hours past the week', async () => {
+    const instanceId = anInstanceId('legacy-map');
+    await fetchOnce(instanceId, T0, 1);
+    const weekAgo = hourKey(T0 - 200 * HOUR);
+    await DynamoDBDocumentClient.from(fixture.client).send(
+      new UpdateCommand({
+        TableName: fixture.tables.state,
+        Key: { pk: instanceId, sk: 'STATE' },
+        UpdateExpression: 'SET pushedByHour = :counts',
+        ExpressionAttributeValues: { ':counts': { [hourKey(T0 - HOUR)]: 4, [weekAgo]: 9 } },
+      }),
+    );
+    expect((await store.read(instanceId))?.pushedByHour).toEqual({
+      [hourKey(T0)]: 1,
+      [hourKey(T0 - HOUR)]: 4,
+      [weekAgo]: 9,
+    });
+
+    await fetchOnce(instanceId, T0 + 60_000, 2);
+
+    expect((await raw(instanceId))?.pushedByHour).toEqual({ [hourKey(T0 - HOUR)]: 4 });
+    expect((await store.read(instanceId))?.pushedByHour).toEqual({
+      [hourKey(T0)]: 3,
+      [hourKey(T0 - HOUR)]: 4,
+    });
   });
 
   it('adds nothing and forgets nothing for a fetch whose lease was lost', async () => {
