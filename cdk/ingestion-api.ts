@@ -23,7 +23,11 @@ import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { ssmParameterArn } from './ssm-parameter-arn.js';
 
 /** What `DynamoIncidentStore` sends: PutItem (conditional) to store, Query on the arrival index to list. */
-export const incidentsTableActions = { table: ['dynamodb:PutItem'], index: ['dynamodb:Query'] } as const;
+export const incidentsTableActions = {
+  // GetItem: a write refused as already stored is read back to tell a duplicate from a conflict.
+  table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  index: ['dynamodb:Query'],
+} as const;
 
 /** Requests per second the endpoint serves before answering 429, when no throttle is given. */
 export const defaultIngestThrottle: ThrottleSettings = minimumIngestThrottle;

@@ -1,6 +1,6 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
-import type { PacedAnswer, RateLimitPacer } from './rate-limit-pacer.js';
 import { type CrossOriginRedirects, type Hop, isRedirectStatus, nextHop } from './http-redirects.js';
+import type { PacedAnswer, RateLimitPacer } from './rate-limit-pacer.js';
 import { redactAndTruncate } from './redact.js';
 import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
 
@@ -91,10 +91,12 @@ const authReason = (text: string): string => {
   } catch {
     return '';
   }
-  const fields = ['message', 'error_description', 'error', 'detail', 'title'];
-  // `{"error": {"message": "…"}}` is as deep as real APIs nest it; a hostile body may nest far deeper.
+  const fields = ['message', 'error_description', 'error', 'errors', 'detail', 'title'];
+  // `{"error": {"message": "…"}}` or `{"errors": [{"message": "…"}]}` (CrowdStrike) is as deep as real
+  // APIs nest it; a hostile body may nest far deeper.
   const pick = (value: unknown, depth = 0): string | undefined => {
     if (!value || typeof value !== 'object' || depth > 3) return undefined;
+    if (Array.isArray(value)) return pick(value[0], depth + 1);
     for (const field of fields) {
       const inner = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
       if (typeof inner === 'string' && inner.trim() !== '') return inner;

@@ -4,8 +4,8 @@
 import { ErrorCodes, errorMessage, SinkError, SourceError } from '../errors.js';
 import { createHttpClient, type HttpClientOptions } from '../http-client.js';
 import type { Incident } from '../incident.js';
-import { backoffDelay, sleep } from '../retry.js';
 import { redactAndTruncate } from '../redact.js';
+import { backoffDelay, sleep } from '../retry.js';
 import { type DeliveryLedger, ledgerScope } from '../state/delivery-ledger.js';
 import {
   fitIncident,

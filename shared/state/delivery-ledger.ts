@@ -127,7 +127,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
                   Keys: pending,
                   ConsistentRead: true,
                   ProjectionExpression: '#sk, #sinkId, #state',
-                  ExpressionAttributeNames: { '#sk': StateTableKeys.sort, '#sinkId': 'sinkId', '#state': 'state' },
+                  ExpressionAttributeNames: {
+                    '#sk': StateTableKeys.sort,
+                    '#sinkId': 'sinkId',
+                    '#state': 'state',
+                  },
                 },
               },
             }),

@@ -577,7 +577,7 @@ describe('permissions', () => {
       'WriteOwnLogs',
     ]);
     expect(ingest.StoreIncidents).toEqual({
-      actions: ['dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       resources: [`${incidentsTable}.Arn`],
     });
     expect(ingest.ListIncidents).toEqual({
@@ -669,8 +669,11 @@ describe('permissions', () => {
     );
     const used = [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]))].sort();
 
-    expect(used).toEqual(['Put', 'Query']);
-    expect(incidentsTableActions).toEqual({ table: ['dynamodb:PutItem'], index: ['dynamodb:Query'] });
+    expect(used).toEqual(['Get', 'Put', 'Query']);
+    expect(incidentsTableActions).toEqual({
+      table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      index: ['dynamodb:Query'],
+    });
   });
 });
 
