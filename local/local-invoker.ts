@@ -5,11 +5,12 @@ import { createSecretResolver } from '../shared/config/secrets.js';
 import { createFetchHandler, type FetchHandlerResult } from '../shared/handler/create-fetch-handler.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/state/delivery-ledger.js';
+import type { QuarantineStore } from '../shared/state/quarantine-store.js';
 import type { ReplayStore } from '../shared/state/replay-store.js';
 import type { StateStore } from '../shared/state/state-store.js';
 import { createLambdaContext } from './lambda-context.js';
 
-export type Operation = 'fetch' | 'debug' | 'test' | 'replay';
+export type Operation = 'fetch' | 'debug' | 'test' | 'replay' | 'redrive';
 
 export interface LocalInvokerOptions {
   readonly instances: InstanceSource;
@@ -22,14 +23,16 @@ export interface LocalInvokerOptions {
   readonly ledger?: DeliveryLedger;
   /** Where replays keep their progress (the state table); without it `replay` is refused. */
   readonly replays?: ReplayStore;
+  /** Where invalid events are set aside (the state table); without it they fail the fetch. */
+  readonly quarantine?: QuarantineStore;
 }
 
 /** Invokes an instance's connector function the way Lambda would: one middy handler per connector. */
 export type LocalInvoker = (
   instanceId: string,
   operation?: Operation,
-  /** `replay`: the replay to continue. */
-  options?: { replayId?: string },
+  /** `replay`: the replay to continue; `redrive`: the quarantined events (default all held). */
+  options?: { replayId?: string; quarantineIds?: string[] },
 ) => Promise<FetchHandlerResult>;
 
 /** Builds one handler per connector, exactly as each connector's Lambda entry does, with local wiring. */
@@ -49,6 +52,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
         // configuration (AWS_ENDPOINT_URL_EVENTBRIDGE points it at a local endpoint).
         sinkDefaults: { ferryUrl: options.ingestUrl, ledger: options.ledger, eventBridge },
         replays: options.replays,
+        quarantine: options.quarantine,
       }),
     ]),
   );
@@ -61,7 +65,12 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
       );
     }
     return handler(
-      { instanceId, operation, ...(extra.replayId ? { replayId: extra.replayId } : {}) },
+      {
+        instanceId,
+        operation,
+        ...(extra.replayId ? { replayId: extra.replayId } : {}),
+        ...(extra.quarantineIds ? { quarantineIds: extra.quarantineIds } : {}),
+      },
       createLambdaContext(`ferry-${document.connector}`, options.timeoutMs ?? 60_000),
     );
   };

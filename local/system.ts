@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { RunOutcome } from '../shared/runner/run-fetch.js';
 import { DynamoDeliveryLedger } from '../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../shared/state/quarantine-store.js';
 import { DynamoReplayStore } from '../shared/state/replay-store.js';
 import { connectorOfEntry, listingFromConfig } from './cli/operator-environment.js';
 import { type DashboardServer, startDashboard } from './dashboard/server.js';
@@ -59,6 +60,8 @@ export interface LocalSystem {
   readonly scheduler?: Scheduler;
   /** Replays' progress items (`ferry replay`), in the state table. */
   readonly replays: DynamoReplayStore;
+  /** Events set aside because they could not become incidents (`ferry quarantine`), in the state table. */
+  readonly quarantine: DynamoQuarantineStore;
   readonly dashboard?: DashboardServer;
   readonly runtime: RuntimeInfo;
   /** Instances the config file lists but that cannot run (each error names the instance and the fix). */
@@ -101,6 +104,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const incidents = new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
+    const quarantine = new DynamoQuarantineStore({ client, tableName: defaultTableNames.state });
 
     const ingest = await startIngestServer({
       store: incidents,
@@ -130,6 +134,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       logger,
       timeoutMs: options.functionTimeoutMs,
       replays,
+      quarantine,
       ledger: new DynamoDeliveryLedger({ client, tableName: defaultTableNames.state }),
     });
 
@@ -141,6 +146,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
           mode: 'running',
           store,
           replays,
+          quarantine,
           invoke,
           listInstances: async () => listingFromConfig(await instances.load()),
           connectorOf: async (id) => connectorOfEntry((await instances.load()).file.instances[id]),
@@ -186,6 +192,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       configErrors,
       invoke,
       replays,
+      quarantine,
       dashboard,
       stop,
     };

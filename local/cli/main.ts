@@ -6,6 +6,7 @@ import { ConfigError, errorMessage, isFerryError } from '../../shared/errors.js'
 import { redact } from '../../shared/redact.js';
 import { openAwsEnvironment } from './aws-environment.js';
 import { commandLastRun } from './command-last-run.js';
+import { commandQuarantine } from './command-quarantine.js';
 import { commandReplay } from './command-replay.js';
 import { commandStart } from './command-start.js';
 import { commandStatus } from './command-status.js';
@@ -27,13 +28,16 @@ Commands:
   status                         every instance's health (exit 1 when one is failing, lagging or silent)
   replay <instance> --from <time> --to <time> | --resume <id>
                                  fetch a past window again into the sink; the live last run is untouched
+  quarantine <instance> [--export | --redrive [id...] | --discard <id>]
+                                 events that could not become incidents: list, export as JSON, re-drive
+                                 (once the connector or its mapping is fixed) or discard
 
 Options:
   --config <file>    the config file (default ferry.config.json)
   --data-dir <dir>   where local state lives (default .ferry)
   --json             machine-readable output
   --aws              against the deployed stack (default credentials and region): history, last-run,
-                     status, test, fetch --debug, replay. Names come from FERRY_STATE_TABLE and
+                     status, test, fetch --debug, replay, quarantine. Names come from FERRY_STATE_TABLE and
                      FERRY_FUNCTION_<CONNECTOR>, else from the stack's outputs
   --stack <name>     the stack --aws reads (default Ferry)
   -h, --help         this help`;
@@ -55,10 +59,13 @@ const main = async (argv: string[]): Promise<number> => {
       from: { type: 'string' },
       to: { type: 'string' },
       resume: { type: 'string' },
+      export: { type: 'boolean', default: false },
+      redrive: { type: 'boolean', default: false },
+      discard: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, instanceId] = positionals;
+  const [command, instanceId, ...rest] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 1;
@@ -70,7 +77,7 @@ const main = async (argv: string[]): Promise<number> => {
     const env = await open();
     return commandStatus(env, { json: values.json }).finally(() => env.close());
   }
-  if (!['fetch', 'test', 'history', 'last-run', 'replay'].includes(command)) {
+  if (!['fetch', 'test', 'history', 'last-run', 'replay', 'quarantine'].includes(command)) {
     console.error(`Unknown command "${command}".\n\n${usage}`);
     return 1;
   }
@@ -131,6 +138,14 @@ const main = async (argv: string[]): Promise<number> => {
         console.log(values.json ? JSON.stringify(records, null, 2) : formatHistory(records));
         return 0;
       }
+      case 'quarantine':
+        return await commandQuarantine(env, instanceId, {
+          export: values.export,
+          redrive: values.redrive,
+          ids: rest,
+          discard: values.discard,
+          json: values.json,
+        });
       case 'replay':
         return await commandReplay(env, instanceId, {
           from: values.from,
