@@ -35,7 +35,8 @@ export const formatQuarantine = (records: readonly QuarantineRecord[]): string =
     cut(`${r.reason.field}: ${(r.lastRedriveError ?? r.reason).message}`, 100),
   ]);
   const widths = header.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ');
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 };
 
@@ -79,10 +80,16 @@ export const commandQuarantine = async (
     throw new ConfigError(`Ids are for --redrive: ferry quarantine ${instanceId} --redrive ${ids.join(' ')}`);
   }
   if (options.redrive) {
-    const outcome = await env.invoke(instanceId, 'redrive', ids.length > 0 ? { quarantineIds: [...ids] } : {});
+    const outcome = await env.invoke(
+      instanceId,
+      'redrive',
+      ids.length > 0 ? { quarantineIds: [...ids] } : {},
+    );
     if (!isRedriveOutcome(outcome)) {
       const error = (outcome as { error?: { code: string; message: string } }).error;
-      console.error(color.red(error ? `${error.code}: ${error.message}` : 'The function did not run the re-drive.'));
+      console.error(
+        color.red(error ? `${error.code}: ${error.message}` : 'The function did not run the re-drive.'),
+      );
       return 1;
     }
     if (options.json) console.log(JSON.stringify(redact(outcome), null, 2));
@@ -96,7 +103,8 @@ export const commandQuarantine = async (
     return existed ? 0 : 1;
   }
   const records = await env.quarantine.list(instanceId);
-  if (options.export) console.log(JSON.stringify(redact(quarantineExport(instanceId, records, Date.now())), null, 2));
+  if (options.export)
+    console.log(JSON.stringify(redact(quarantineExport(instanceId, records, Date.now())), null, 2));
   else if (options.json) console.log(JSON.stringify(redact(records), null, 2));
   else {
     console.log(formatQuarantine(redact(records)));

@@ -29,5 +29,8 @@ export const quarantineExport = (
   instanceId,
   exportedAt: new Date(now).toISOString(),
   count: records.length,
-  records: records.map(({ leaseId: _l, leaseExpiresAt: _e, ...record }) => ({ ...record, raw: parsedRaw(record) })),
+  records: records.map(({ leaseId: _l, leaseExpiresAt: _e, ...record }) => ({
+    ...record,
+    raw: parsedRaw(record),
+  })),
 });

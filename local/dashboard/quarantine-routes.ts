@@ -2,8 +2,8 @@ import type { Context, Hono } from 'hono';
 import { errorCode, errorMessage } from '../../shared/errors.js';
 import { redact } from '../../shared/redact.js';
 import type { QuarantineStore } from '../../shared/state/quarantine-store.js';
-import type { LocalInvoker } from '../local-invoker.js';
 import { quarantineExport } from '../cli/quarantine-export.js';
+import type { LocalInvoker } from '../local-invoker.js';
 
 export interface QuarantineRouteDeps {
   readonly quarantine?: QuarantineStore;
@@ -63,9 +63,18 @@ export const addQuarantineRoutes = (app: Hono, deps: QuarantineRouteDeps): void 
     if (!deps.quarantine) return unavailable(c);
     const body = (await c.req.json().catch(() => ({}))) as { ids?: unknown };
     const ids = body.ids;
-    if (ids !== undefined && !(Array.isArray(ids) && ids.length <= 1_000 && ids.every((x) => typeof x === 'string' && ID.test(x)))) {
+    if (
+      ids !== undefined &&
+      !(Array.isArray(ids) && ids.length <= 1_000 && ids.every((x) => typeof x === 'string' && ID.test(x)))
+    ) {
       return c.json(
-        { error: { code: 'BAD_REQUEST', message: 'Send {"ids": ["<quarantine id>", ...]} (16 hex digits each, at most 1,000), or {} for every held record.' } },
+        {
+          error: {
+            code: 'BAD_REQUEST',
+            message:
+              'Send {"ids": ["<quarantine id>", ...]} (16 hex digits each, at most 1,000), or {} for every held record.',
+          },
+        },
         400,
       );
     }

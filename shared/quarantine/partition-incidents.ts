@@ -67,12 +67,17 @@ const hashId = (basis: string) => createHash('sha256').update(basis).digest('hex
 
 // The validator's advice fits a failed fetch; a quarantined event did not fail one.
 const quarantineMessage = (message: string) =>
-  cap(message.replace(/ Fix the connector's mapping; the fetch was not committed, so nothing is lost\.$/, ''), MAX_REASON_LENGTH);
+  cap(
+    message.replace(/ Fix the connector's mapping; the fetch was not committed, so nothing is lost\.$/, ''),
+    MAX_REASON_LENGTH,
+  );
 
 const topLevelId = (event: unknown): string | undefined => {
   if (typeof event !== 'object' || event === null || !Object.hasOwn(event, 'id')) return undefined;
   const id = (event as { id: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number' ? cap(String(id), MAX_RECORDED_ID_LENGTH) : undefined;
+  return typeof id === 'string' || typeof id === 'number'
+    ? cap(String(id), MAX_RECORDED_ID_LENGTH)
+    : undefined;
 };
 
 const candidate = (entry: unknown, reason: QuarantineReason): QuarantineCandidate => {
@@ -81,7 +86,9 @@ const candidate = (entry: unknown, reason: QuarantineReason): QuarantineCandidat
   const raw = boundedJson(subject, { maxBytes: MAX_QUARANTINED_RAW_BYTES, maxDepth: MAX_INCIDENT_DEPTH });
   const mirrorId = failure ? undefined : (entry as { dbotMirrorId?: unknown } | null)?.dbotMirrorId;
   const sourceId =
-    typeof mirrorId === 'string' && mirrorId !== '' ? cap(mirrorId, MAX_RECORDED_ID_LENGTH) : topLevelId(subject);
+    typeof mirrorId === 'string' && mirrorId !== ''
+      ? cap(mirrorId, MAX_RECORDED_ID_LENGTH)
+      : topLevelId(subject);
   // The same event gets the same id: by its source id, else by its (bounded) content.
   const basis = failure ? (entry as { dbotMirrorId: string }).dbotMirrorId : (sourceId ?? raw.text);
   return {
@@ -97,7 +104,10 @@ const candidate = (entry: unknown, reason: QuarantineReason): QuarantineCandidat
 /** Why `entry` cannot be pushed, or `undefined` with its key when it can. */
 const check = (entry: unknown, index: number): { key: string } | { reason: QuarantineReason } => {
   const failure = mappingFailureOf(entry);
-  if (failure) return { reason: { code: failure.code, field: '(mapping)', message: cap(failure.message, MAX_REASON_LENGTH) } };
+  if (failure)
+    return {
+      reason: { code: failure.code, field: '(mapping)', message: cap(failure.message, MAX_REASON_LENGTH) },
+    };
   // Before anything that recurses (JSON.stringify in the validator, the key, the sink).
   if (depthExceeds(entry, MAX_INCIDENT_DEPTH)) {
     return {
@@ -143,10 +153,14 @@ export const partitionIncidents = (entries: unknown[]): Partition => {
       return;
     }
     valid++;
-    if (!byKey.has(result.key)) byKey.set(result.key, { key: result.key, incident: entry as KeyedIncident['incident'] });
+    if (!byKey.has(result.key))
+      byKey.set(result.key, { key: result.key, incident: entry as KeyedIncident['incident'] });
   });
   const invalid = entries.length - valid;
-  if (invalid >= QuarantineThreshold.minInvalid && invalid > entries.length * QuarantineThreshold.maxInvalidShare) {
+  if (
+    invalid >= QuarantineThreshold.minInvalid &&
+    invalid > entries.length * QuarantineThreshold.maxInvalidShare
+  ) {
     const first = [...quarantined.values()][0]!;
     throw new FerryError(
       ErrorCodes.INCIDENT_INVALID,

@@ -69,7 +69,11 @@ const BATCH = 50;
 /** Time kept back for marking the last batch and the history record. */
 const RESERVE_MS = 2_000;
 
-const reason = (field: string, message: string): QuarantineReason => ({ code: ErrorCodes.INCIDENT_INVALID, field, message });
+const reason = (field: string, message: string): QuarantineReason => ({
+  code: ErrorCodes.INCIDENT_INVALID,
+  field,
+  message,
+});
 
 /** The incident a record becomes today, or why it still cannot. */
 export const remapRecord = (
@@ -103,7 +107,12 @@ export const remapRecord = (
     }
   }
   if (connector.style !== 'window') {
-    return { reason: reason('(mapping)', `The "${connector.name}" connector has no per-event mapping to apply again.`) };
+    return {
+      reason: reason(
+        '(mapping)',
+        `The "${connector.name}" connector has no per-event mapping to apply again.`,
+      ),
+    };
   }
   return { incident: mapEventSafely(event, (one) => connector.toIncident(one, ctx)).incident };
 };
@@ -146,7 +155,8 @@ export const runRedrive = async (input: RedriveInput, deps: RedriveDeps): Promis
     });
     for (let start = 0; start < ids.length; start += BATCH) {
       if (clock() > input.deadline - RESERVE_MS) {
-        for (const id of ids.slice(start)) outcome.skipped.push({ quarantineId: id, why: 'out of time; run the re-drive again' });
+        for (const id of ids.slice(start))
+          outcome.skipped.push({ quarantineId: id, why: 'out of time; run the re-drive again' });
         break;
       }
       await redriveBatch(ids.slice(start, start + BATCH), { input, deps, ctx, runId, outcome, clock });
@@ -175,7 +185,9 @@ export const runRedrive = async (input: RedriveInput, deps: RedriveDeps): Promis
       `${outcome.skipped.length} skipped; the last run was not touched.`,
     ...(error ? { error } : {}),
   });
-  await deps.store.writeHistory(record).catch((writeError) => logger.error('Could not write the history record', { error: writeError }));
+  await deps.store
+    .writeHistory(record)
+    .catch((writeError) => logger.error('Could not write the history record', { error: writeError }));
   return error ? { ...outcome, error } : outcome;
 };
 
@@ -222,7 +234,11 @@ const redriveBatch = async (ids: readonly string[], scope: BatchScope): Promise<
   } catch (pushError) {
     const why = { code: errorCode(pushError), field: '(sink)', message: errorMessage(pushError) };
     for (const { record } of ready) {
-      await deps.quarantine.settle(instanceId, record.quarantineId, { leaseId: runId, now: clock(), failed: why });
+      await deps.quarantine.settle(instanceId, record.quarantineId, {
+        leaseId: runId,
+        now: clock(),
+        failed: why,
+      });
     }
     throw pushError;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { errorCode, errorMessage } from '../errors.js';
+import { ErrorCodes, errorCode, errorMessage } from '../errors.js';
 import { type Incident, incidentKey } from '../incident.js';
-import { boundedJson } from './bounded-json.js';
+import { boundedJson, depthExceeds } from './bounded-json.js';
 
 /**
  * A source event the connector could not turn into an incident (its mapping threw: a missing field, an
@@ -20,6 +20,13 @@ export interface MappingFailure {
 
 type UnmappableEvent = Incident & { readonly [UNMAPPABLE]: MappingFailure };
 
+/** Nesting past which a stack overflow in a mapping is put down to the event's depth. */
+const DEEP_EVENT_LEVELS = 1_000;
+
+// `JSON.stringify` and recursive mappers throw a bare "Maximum call stack size exceeded": say why.
+const tooDeep = (event: unknown, error: unknown) =>
+  error instanceof RangeError && depthExceeds(event, DEEP_EVENT_LEVELS);
+
 /** Hashing at most this much of a failed event: enough to tell two events apart, bounded work. */
 const KEY_BASIS_BYTES = 64 * 1024;
 
@@ -30,7 +37,13 @@ const KEY_BASIS_BYTES = 64 * 1024;
 export const unmappableEvent = (event: unknown, error: unknown): Incident => {
   const basis = boundedJson(event, { maxBytes: KEY_BASIS_BYTES, maxDepth: 64 }).text;
   const hash = createHash('sha256').update(basis).digest('base64url').slice(0, 32);
-  const failure: MappingFailure = { event, code: errorCode(error), message: errorMessage(error) };
+  const failure: MappingFailure = tooDeep(event, error)
+    ? {
+        event,
+        code: ErrorCodes.INCIDENT_INVALID,
+        message: `The event nests deeper than ${DEEP_EVENT_LEVELS} levels: its mapping ran out of stack (${errorMessage(error)}).`,
+      }
+    : { event, code: errorCode(error), message: errorMessage(error) };
   return { name: '', dbotMirrorId: `unmappable:${hash}`, [UNMAPPABLE]: failure } as UnmappableEvent;
 };
 
@@ -52,7 +65,9 @@ export const mapEventSafely = <E>(
   try {
     const incident = map(event);
     if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
-      throw new TypeError(`toIncident returned ${incident === null ? 'null' : typeof incident}, not an incident`);
+      throw new TypeError(
+        `toIncident returned ${incident === null ? 'null' : typeof incident}, not an incident`,
+      );
     }
     return { incident, key: incidentKey(incident) };
   } catch (error) {

@@ -6,15 +6,15 @@ import { ConfigError, errorCode, errorMessage } from '../errors.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { type WindowLastRun, windowFetch } from '../lookback/window-fetch.js';
+import { partitionIncidents } from '../quarantine/partition-incidents.js';
+import { setAside } from '../quarantine/set-aside.js';
 import { redact } from '../redact.js';
 import type { Sink } from '../sinks/sink.js';
 import { type HistoryRecord, RunStatus } from '../state/history-record.js';
+import type { QuarantineStore } from '../state/quarantine-store.js';
 import { type ReplayProgress, ReplayStatus, type ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createFetchContext } from './fetch-context.js';
-import { partitionIncidents } from '../quarantine/partition-incidents.js';
-import { setAside } from '../quarantine/set-aside.js';
-import type { QuarantineStore } from '../state/quarantine-store.js';
 import { COMMIT_RESERVE_MS, LEASE_GRACE_MS } from './run-fetch.js';
 import { summarizeLastRun } from './summarize-last-run.js';
 

@@ -16,7 +16,7 @@ import { type Incident, incidentKey, validateIncident } from '../incident.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
-import { type QuarantineCandidate, partitionIncidents } from '../quarantine/partition-incidents.js';
+import { partitionIncidents, type QuarantineCandidate } from '../quarantine/partition-incidents.js';
 import { quarantineNotice, setAside } from '../quarantine/set-aside.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
@@ -250,7 +250,13 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         outcome.pulled += result.incidents.length + (result.dropped ?? 0);
         outcome.dropped += repeated + (result.dropped ?? 0);
         if (quarantined.length > 0) {
-          const request = { instanceId: document.id, connector: connector.name, runId, now: clock(), mode: input.mode };
+          const request = {
+            instanceId: document.id,
+            connector: connector.name,
+            runId,
+            now: clock(),
+            mode: input.mode,
+          };
           await setAside(deps.quarantine, request, quarantined);
           outcome.quarantined = (outcome.quarantined ?? 0) + quarantined.length;
         }

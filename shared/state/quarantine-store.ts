@@ -60,7 +60,10 @@ export interface QuarantineStore {
     candidates: readonly QuarantineCandidate[],
   ): Promise<void>;
   /** The instance's quarantine, newest first. */
-  list(instanceId: string, options?: { status?: QuarantineStatusValue; limit?: number }): Promise<QuarantineRecord[]>;
+  list(
+    instanceId: string,
+    options?: { status?: QuarantineStatusValue; limit?: number },
+  ): Promise<QuarantineRecord[]>;
   get(instanceId: string, quarantineId: string): Promise<QuarantineRecord | undefined>;
   /**
    * Takes a held record for one re-drive (`StateConflictError` when it is gone or already re-driven,
@@ -85,7 +88,7 @@ const isConditionFailure = (error: unknown): error is ConditionalCheckFailedExce
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
-const ttl = (now: number) => Math.floor(now / 1000) + QUARANTINE_RETENTION_DAYS * 86_400;
+const ttlAfter = (wallClockMs: number) => Math.floor(wallClockMs / 1000) + QUARANTINE_RETENTION_DAYS * 86_400;
 
 const toRecord = (item: Record<string, unknown>): QuarantineRecord => {
   const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...record } = item;
@@ -103,12 +106,26 @@ const HOLD_CONCURRENCY = 8;
 export class DynamoQuarantineStore implements QuarantineStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #wallClock: () => number;
 
-  constructor(options: { readonly client: DynamoDBClient; readonly tableName: string }) {
+  constructor(options: {
+    readonly client: DynamoDBClient;
+    readonly tableName: string;
+    /**
+     * What the TTL counts from. DynamoDB deletes by the real time, so this is not the run's clock (a
+     * run replayed under a test clock must not write records that are already expired). @default Date.now
+     */
+    readonly wallClock?: () => number;
+  }) {
     this.#doc = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     });
     this.#table = options.tableName;
+    this.#wallClock = options.wallClock ?? Date.now;
+  }
+
+  #ttl(): number {
+    return ttlAfter(this.#wallClock());
   }
 
   #key(instanceId: string, quarantineId: string) {
@@ -162,7 +179,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
             ':runId': run.runId,
             ':nowIso': nowIso,
             ':held': QuarantineStatus.held,
-            ':expiresAt': ttl(run.now),
+            ':expiresAt': this.#ttl(),
             ':one': 1,
             ...(safe.sourceId !== undefined ? { ':sourceId': safe.sourceId } : {}),
           },
@@ -196,13 +213,21 @@ export class DynamoQuarantineStore implements QuarantineStore {
     } while (ExclusiveStartKey);
     // Ids are hashes, so the sort key says nothing of time: newest first by when it was last seen.
     return records
-      .sort((a, b) => b.lastQuarantinedAt.localeCompare(a.lastQuarantinedAt) || a.quarantineId.localeCompare(b.quarantineId))
+      .sort(
+        (a, b) =>
+          b.lastQuarantinedAt.localeCompare(a.lastQuarantinedAt) ||
+          a.quarantineId.localeCompare(b.quarantineId),
+      )
       .slice(0, limit);
   }
 
   async get(instanceId: string, quarantineId: string): Promise<QuarantineRecord | undefined> {
     const { Item } = await this.#doc.send(
-      new GetCommand({ TableName: this.#table, Key: this.#key(instanceId, quarantineId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.#table,
+        Key: this.#key(instanceId, quarantineId),
+        ConsistentRead: true,
+      }),
     );
     return Item ? toRecord(Item) : undefined;
   }
@@ -282,15 +307,25 @@ export class DynamoQuarantineStore implements QuarantineStore {
             '#redriveAttempts': 'redriveAttempts',
             '#lastRedriveError': 'lastRedriveError',
             ...(delivered
-              ? { '#status': 'status', '#redrivenAt': 'redrivenAt', '#redriveRunId': 'redriveRunId', '#redriveKey': 'redriveKey' }
+              ? {
+                  '#status': 'status',
+                  '#redrivenAt': 'redrivenAt',
+                  '#redriveRunId': 'redriveRunId',
+                  '#redriveKey': 'redriveKey',
+                }
               : {}),
           },
           ExpressionAttributeValues: {
             ':leaseId': settlement.leaseId,
-            ':expiresAt': ttl(settlement.now),
+            ':expiresAt': this.#ttl(),
             ':one': 1,
             ...(delivered
-              ? { ':redriven': QuarantineStatus.redriven, ':nowIso': nowIso, ':runId': delivered.runId, ':key': delivered.key }
+              ? {
+                  ':redriven': QuarantineStatus.redriven,
+                  ':nowIso': nowIso,
+                  ':runId': delivered.runId,
+                  ':key': delivered.key,
+                }
               : { ':failure': failed }),
           },
         }),
@@ -306,7 +341,11 @@ export class DynamoQuarantineStore implements QuarantineStore {
 
   async discard(instanceId: string, quarantineId: string): Promise<boolean> {
     const { Attributes } = await this.#doc.send(
-      new DeleteCommand({ TableName: this.#table, Key: this.#key(instanceId, quarantineId), ReturnValues: 'ALL_OLD' }),
+      new DeleteCommand({
+        TableName: this.#table,
+        Key: this.#key(instanceId, quarantineId),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
     return Attributes !== undefined;
   }

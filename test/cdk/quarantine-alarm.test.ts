@@ -84,7 +84,10 @@ describe('the quarantine alarm', () => {
     const set = emf._aws.CloudWatchMetrics.find((s: { Metrics: { Name: string }[] }) =>
       s.Metrics.some((m) => m.Name === quarantinedMetric.metricName),
     );
-    expect(set).toMatchObject({ Namespace: quarantinedMetric.namespace, Dimensions: [[...quarantinedMetric.dimensions]] });
+    expect(set).toMatchObject({
+      Namespace: quarantinedMetric.namespace,
+      Dimensions: [[...quarantinedMetric.dimensions]],
+    });
     expect(emf[quarantinedMetric.metricName]).toBe(1);
     expect(emf).toMatchObject({ connector: 'helloworld', instance: 'demo' });
   });
