@@ -88,7 +88,6 @@ const load = async (instanceId, message) => {
     if (selectedInstance() !== instanceId) return;
     const held = records.filter((r) => r.status === 'held').length;
     card.hidden = records.length === 0 && !message;
-    $('quarantine-export').href = `/api/instances/${encodeURIComponent(instanceId)}/quarantine/export`;
     $('quarantine-redrive').hidden = held === 0;
     $('quarantine-table').tBodies[0].replaceChildren(...records.map((record) => row(instanceId, record)));
     say(
@@ -110,6 +109,11 @@ const poll = async () => {
   setTimeout(poll, POLL_MS);
 };
 
+// The export answers with Content-Disposition: attachment, so navigating to it downloads the file.
+$('quarantine-export').addEventListener('click', () => {
+  const instanceId = selectedInstance();
+  if (instanceId) location.assign(`/api/instances/${encodeURIComponent(instanceId)}/quarantine/export`);
+});
 $('quarantine-redrive').addEventListener('click', () => {
   const instanceId = selectedInstance();
   if (instanceId) redrive(instanceId);
