@@ -113,6 +113,8 @@ const main = async (argv: string[]): Promise<number> => {
               `${outcome.incidents?.length ?? 0} incidents; nothing pushed, nothing committed (debug).`,
             ),
           );
+          for (const set of outcome.quarantine ?? [])
+            console.error(color.yellow(`would quarantine ${set.sourceId ?? set.quarantineId}: ${redact(set.reason.message)}`));
         } else if (values.json) {
           console.log(JSON.stringify(outcome, null, 2));
         } else {
