@@ -114,7 +114,11 @@ const main = async (argv: string[]): Promise<number> => {
             ),
           );
           for (const set of outcome.quarantine ?? [])
-            console.error(color.yellow(`would quarantine ${set.sourceId ?? set.quarantineId}: ${redact(set.reason.message)}`));
+            console.error(
+              color.yellow(
+                `would quarantine ${set.sourceId ?? set.quarantineId}: ${redact(set.reason.message)}`,
+              ),
+            );
         } else if (values.json) {
           console.log(JSON.stringify(outcome, null, 2));
         } else {
