@@ -1,6 +1,8 @@
 // The dashboard's Quarantine card: events of the selected instance that could not become incidents,
 // with export and re-drive. Kept apart from app.js; it follows the selection the page shows. Every
 // value from the API is set as text, never as HTML.
+import { api } from './app.js';
+
 const POLL_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
@@ -15,16 +17,6 @@ const cell = (text, className) => {
 const selectedInstance = () =>
   document.querySelector('.instance[aria-current="true"]')?.dataset.instance ??
   (decodeURIComponent(location.hash.slice(1)) || undefined);
-
-const api = async (path, options = {}) => {
-  const response = await fetch(path, {
-    ...options,
-    headers: { accept: 'application/json', ...(options.body ? { 'content-type': 'application/json' } : {}) },
-  });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body?.error?.message ?? `${response.status} ${response.statusText}`);
-  return body;
-};
 
 let shownFor;
 let busy = false;
