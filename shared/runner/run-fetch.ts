@@ -133,7 +133,8 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
   const sinkNotices: string[] = [];
   const finish = async (status: RunOutcome['status']): Promise<RunOutcome> => {
     outcome.status = status;
-    if (outcome.quarantined) sinkNotices.unshift(quarantineNotice(document.id, outcome.quarantined));
+    if (outcome.quarantined && status === RunStatus.ok)
+      sinkNotices.unshift(quarantineNotice(document.id, outcome.quarantined));
     outcome.sourceIdCount = sourceIds.length;
     outcome.sourceIds = sourceIds.slice(0, MAX_SOURCE_IDS);
     if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
@@ -258,7 +259,7 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
             mode: input.mode,
           };
           await setAside(deps.quarantine, request, quarantined);
-          outcome.quarantined = (outcome.quarantined ?? 0) + quarantined.length;
+          if (input.mode !== 'debug') outcome.quarantined = (outcome.quarantined ?? 0) + quarantined.length;
         }
         if (input.mode === 'debug') {
           outcome.incidents = keyed.map((item) => item.incident);

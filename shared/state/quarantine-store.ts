@@ -1,3 +1,6 @@
+// The quarantine's persistence: its interface and its DynamoDB implementation in one file, as the
+// replay store is, with every update expression and condition written out where a reader checks it
+// (hence over 300 lines).
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
