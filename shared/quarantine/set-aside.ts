@@ -25,7 +25,8 @@ export const setAside = async (
   if (!quarantine) {
     throw new FerryError(
       ErrorCodes.INCIDENT_INVALID,
-      `${candidates[0]!.reason.message} This runner has no quarantine to set the event aside, so the fetch was not committed (nothing is lost); fix the connector's mapping.`,
+      // The validator's own wording, as before the quarantine existed.
+      `${candidates[0]!.reason.message} Fix the connector's mapping; the fetch was not committed, so nothing is lost.`,
     );
   }
   await quarantine.hold(request.instanceId, request, candidates);
