@@ -98,8 +98,12 @@ export const commandQuarantine = async (
     return outcome.error || outcome.stillInvalid.length > 0 || outcome.skipped.length > 0 ? 1 : 0;
   }
   if (options.discard) {
-    const existed = await env.quarantine.discard(instanceId, options.discard);
-    console.log(existed ? `Discarded ${options.discard}.` : `No quarantined event "${options.discard}".`);
+    const existed = await env.quarantine.discard(instanceId, options.discard, Date.now());
+    console.log(
+      existed
+        ? `Discarded ${options.discard}: no longer listed or re-driven; removed with its TTL.`
+        : `No held quarantined event "${options.discard}".`,
+    );
     return existed ? 0 : 1;
   }
   const records = await env.quarantine.list(instanceId);

@@ -2,13 +2,7 @@
 // replay store is, with every update expression and condition written out where a reader checks it
 // (hence over 300 lines).
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LeaseHeldError, StateConflictError } from '../errors.js';
 import type { QuarantineCandidate, QuarantineReason } from '../quarantine/partition-incidents.js';
@@ -21,7 +15,8 @@ export const QUARANTINE_PREFIX = 'QUARANTINE#';
 /** A quarantined event is kept this long after it was last seen or re-driven (TTL), then goes away. */
 export const QUARANTINE_RETENTION_DAYS = 14;
 
-export const QuarantineStatus = { held: 'held', redriven: 'redriven' } as const;
+/** `discarded`: an operator gave up on it; kept (unlisted) until its TTL, never re-driven. */
+export const QuarantineStatus = { held: 'held', redriven: 'redriven', discarded: 'discarded' } as const;
 export type QuarantineStatusValue = (typeof QuarantineStatus)[keyof typeof QuarantineStatus];
 
 /** One event set aside, as an operator lists, exports and re-drives it. */
@@ -62,7 +57,7 @@ export interface QuarantineStore {
     run: { readonly connector: string; readonly runId: string; readonly now: number },
     candidates: readonly QuarantineCandidate[],
   ): Promise<void>;
-  /** The instance's quarantine, newest first. */
+  /** The instance's quarantine, newest first; discarded records only when asked for by status. */
   list(
     instanceId: string,
     options?: { status?: QuarantineStatusValue; limit?: number },
@@ -83,8 +78,12 @@ export interface QuarantineStore {
     quarantineId: string,
     settlement: { readonly leaseId: string; readonly now: number } & RedriveSettlement,
   ): Promise<void>;
-  /** Deletes a record (the operator gave up on it); false when there was none. */
-  discard(instanceId: string, quarantineId: string): Promise<boolean>;
+  /**
+   * Marks a held record discarded (the operator gave up on it): no longer listed or re-driven, removed
+   * by its TTL. False when there is no held record of that id. (An update, not a delete: the connector
+   * functions' role needs no DeleteItem.)
+   */
+  discard(instanceId: string, quarantineId: string, now: number): Promise<boolean>;
 }
 
 const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException =>
@@ -210,7 +209,10 @@ export class DynamoQuarantineStore implements QuarantineStore {
       );
       for (const item of page.Items ?? []) {
         const record = toRecord(item);
-        if (!options.status || record.status === options.status) records.push(record);
+        const wanted = options.status
+          ? record.status === options.status
+          : record.status !== QuarantineStatus.discarded;
+        if (wanted) records.push(record);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -342,14 +344,26 @@ export class DynamoQuarantineStore implements QuarantineStore {
     }
   }
 
-  async discard(instanceId: string, quarantineId: string): Promise<boolean> {
-    const { Attributes } = await this.#doc.send(
-      new DeleteCommand({
-        TableName: this.#table,
-        Key: this.#key(instanceId, quarantineId),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return Attributes !== undefined;
+  async discard(instanceId: string, quarantineId: string, now: number): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: this.#key(instanceId, quarantineId),
+          UpdateExpression: 'SET #status = :discarded, #discardedAt = :nowIso',
+          ConditionExpression: 'attribute_exists(#sk) AND #status = :held',
+          ExpressionAttributeNames: { '#sk': 'sk', '#status': 'status', '#discardedAt': 'discardedAt' },
+          ExpressionAttributeValues: {
+            ':discarded': QuarantineStatus.discarded,
+            ':held': QuarantineStatus.held,
+            ':nowIso': new Date(now).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
   }
 }

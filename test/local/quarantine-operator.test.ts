@@ -71,7 +71,7 @@ const captured = async (run: () => Promise<number>) => {
 };
 
 describe('operating the quarantine', () => {
-  it('lists, exports and re-drives from the CLI and the dashboard, recording each re-drive', async () => {
+  it('lists, exports, re-drives and discards from the CLI and the dashboard, recording each re-drive', async () => {
     const env = operator();
     const now = Date.now();
     const good = [40, 20].map((minutes) => source.add(now - minutes * 60_000));
@@ -148,5 +148,17 @@ describe('operating the quarantine', () => {
     );
     expect(redrives).toHaveLength(2);
     expect(redrives[0]).toMatchObject({ status: 'operator', pushed: 0, quarantined: 1 });
+
+    const discarded = await captured(() =>
+      commandQuarantine(env, instanceId, { discard: listed.records[0]!.quarantineId }),
+    );
+
+    expect(discarded.code).toBe(0);
+    expect(await quarantine.list(instanceId)).toEqual([]);
+    expect(await quarantine.list(instanceId, { status: 'discarded' })).toHaveLength(1);
+    expect((await env.invoke(instanceId, 'redrive')) as unknown).toMatchObject({
+      delivered: [],
+      stillInvalid: [],
+    });
   });
 });
