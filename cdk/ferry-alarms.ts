@@ -23,8 +23,38 @@ export const fetchErrorsMetric = {
   dimensions: ['connector', 'instance'],
 } as const;
 
+/** Events a fetch set aside in the quarantine (`shared/metrics.ts`), with the same dimensions. */
+export const quarantinedMetric = {
+  namespace: 'Ferry',
+  metricName: 'IncidentsQuarantined',
+  dimensions: ['connector', 'instance'],
+} as const;
+
 /** How often alarms look: a period of five minutes, or one fetch interval when that is longer. */
 export const alarmPeriod = Duration.minutes(5);
+
+/** Which instance an alarm watches, and how often it fetches. */
+export interface InstanceAlarmOptions {
+  readonly connector: string;
+  readonly instanceId: string;
+  readonly interval: Duration;
+}
+
+/** An instance's metric, summed over a period of five minutes or one fetch interval when longer. */
+const instanceMetric = (
+  metric: { readonly namespace: string; readonly metricName: string },
+  options: InstanceAlarmOptions,
+): Metric =>
+  new Metric({
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensionsMap: { connector: options.connector, instance: options.instanceId },
+    statistic: 'Sum',
+    period:
+      options.interval.toSeconds() > alarmPeriod.toSeconds()
+        ? Duration.seconds(Math.min(options.interval.toSeconds(), 86_400))
+        : alarmPeriod,
+  });
 
 export interface FerryAlarmsProps {
   /** Subscribe this address to the alarm topic. @default - nobody; subscribe to the topic yourself */
@@ -70,20 +100,19 @@ export class FerryAlarms extends Construct {
   }
 
   /** Alarms when a fetch of the instance failed (source, sink, config or state error). */
-  fetchErrors(id: string, options: { connector: string; instanceId: string; interval: Duration }): Alarm {
-    const period =
-      options.interval.toSeconds() > alarmPeriod.toSeconds()
-        ? Duration.seconds(Math.min(options.interval.toSeconds(), 86_400))
-        : alarmPeriod;
-    const metric = new Metric({
-      namespace: fetchErrorsMetric.namespace,
-      metricName: fetchErrorsMetric.metricName,
-      dimensionsMap: { connector: options.connector, instance: options.instanceId },
-      statistic: 'Sum',
-      period,
-    });
-    return this.#alarm(id, metric, {
+  fetchErrors(id: string, options: InstanceAlarmOptions): Alarm {
+    return this.#alarm(id, instanceMetric(fetchErrorsMetric, options), {
       description: `Ferry: a fetch of instance "${options.instanceId}" (${options.connector}) failed; its fetch history and the connector function's log say why.`,
+    });
+  }
+
+  /**
+   * Alarms when a fetch of the instance set an event aside: the event was not delivered, although the
+   * rest of its page was. It stays in the quarantine until re-driven (or its TTL ends).
+   */
+  quarantined(id: string, options: InstanceAlarmOptions): Alarm {
+    return this.#alarm(id, instanceMetric(quarantinedMetric, options), {
+      description: `Ferry: instance "${options.instanceId}" (${options.connector}) quarantined events that could not become incidents. List them with "ferry quarantine ${options.instanceId} --aws"; re-drive them once the connector or its mapping is fixed.`,
     });
   }
 

@@ -127,11 +127,13 @@ export class FerryStack extends Stack {
         rateMinutes: instance.rateMinutes,
         enabled: document.enabled,
       });
-      alarms.fetchErrors(`FetchErrors-${document.id}`, {
+      const watched = {
         connector: document.connector,
         instanceId: document.id,
         interval: Duration.minutes(instance.rateMinutes),
-      });
+      };
+      alarms.fetchErrors(`FetchErrors-${document.id}`, watched);
+      alarms.quarantined(`Quarantined-${document.id}`, watched);
     }
 
     new FerryDashboard(this, 'Dashboard', {

@@ -5,12 +5,13 @@ import { createSecretResolver } from '../shared/config/secrets.js';
 import { createFetchHandler, type FetchHandlerResult } from '../shared/handler/create-fetch-handler.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/state/delivery-ledger.js';
+import type { QuarantineStore } from '../shared/state/quarantine-store.js';
 import type { ReplayStore } from '../shared/state/replay-store.js';
 import type { StateStore } from '../shared/state/state-store.js';
 import { createLambdaContext } from './lambda-context.js';
 import { localRunId, releaseDeadLocalLease } from './lease-holder.js';
 
-export type Operation = 'fetch' | 'debug' | 'test' | 'replay';
+export type Operation = 'fetch' | 'debug' | 'test' | 'replay' | 'redrive';
 
 export interface LocalInvokerOptions {
   readonly instances: InstanceSource;
@@ -23,14 +24,16 @@ export interface LocalInvokerOptions {
   readonly ledger?: DeliveryLedger;
   /** Where replays keep their progress (the state table); without it `replay` is refused. */
   readonly replays?: ReplayStore;
+  /** Where invalid events are set aside (the state table); without it they fail the fetch. */
+  readonly quarantine?: QuarantineStore;
 }
 
 /** Invokes an instance's connector function the way Lambda would: one middy handler per connector. */
 export type LocalInvoker = (
   instanceId: string,
   operation?: Operation,
-  /** `replay`: the replay to continue. */
-  options?: { replayId?: string },
+  /** `replay`: the replay to continue; `redrive`: the quarantined events (default all held). */
+  options?: { replayId?: string; quarantineIds?: string[] },
 ) => Promise<FetchHandlerResult>;
 
 /** Builds one handler per connector, exactly as each connector's Lambda entry does, with local wiring. */
@@ -52,6 +55,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
         replays: options.replays,
         // Leases taken here name this process: a restart can tell its dead predecessor's (lease-holder.ts).
         runId: localRunId,
+        quarantine: options.quarantine,
       }),
     ]),
   );
@@ -73,7 +77,12 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
       );
     }
     return handler(
-      { instanceId, operation, ...(extra.replayId ? { replayId: extra.replayId } : {}) },
+      {
+        instanceId,
+        operation,
+        ...(extra.replayId ? { replayId: extra.replayId } : {}),
+        ...(extra.quarantineIds ? { quarantineIds: extra.quarantineIds } : {}),
+      },
       createLambdaContext(`ferry-${document.connector}`, options.timeoutMs ?? 60_000),
     );
   };

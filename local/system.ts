@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { RunOutcome } from '../shared/runner/run-fetch.js';
 import { DynamoDeliveryLedger } from '../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../shared/state/quarantine-store.js';
 import { DynamoReplayStore } from '../shared/state/replay-store.js';
 import { connectorOfEntry, listingFromConfig } from './cli/operator-environment.js';
 import { type DashboardServer, startDashboard } from './dashboard/server.js';
@@ -61,6 +62,8 @@ export interface LocalSystem {
   readonly scheduler?: Scheduler;
   /** Replays' progress items (`ferry replay`), in the state table. */
   readonly replays: DynamoReplayStore;
+  /** Events set aside because they could not become incidents (`ferry quarantine`), in the state table. */
+  readonly quarantine: DynamoQuarantineStore;
   readonly dashboard?: DashboardServer;
   readonly runtime: RuntimeInfo;
   /** Instances the config file lists but that cannot run (each error names the instance and the fix). */
@@ -108,6 +111,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const incidents = new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
+    const quarantine = new DynamoQuarantineStore({ client, tableName: defaultTableNames.state });
 
     const ingest = await startIngestServer({
       store: incidents,
@@ -137,6 +141,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       logger,
       timeoutMs: options.functionTimeoutMs,
       replays,
+      quarantine,
       ledger: new DynamoDeliveryLedger({ client, tableName: defaultTableNames.state }),
     });
 
@@ -148,6 +153,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
           mode: 'running',
           store,
           replays,
+          quarantine,
           invoke,
           listInstances: async () => listingFromConfig(await instances.load()),
           connectorOf: async (id) => connectorOfEntry((await instances.load()).file.instances[id]),
@@ -195,6 +201,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       configErrors,
       invoke,
       replays,
+      quarantine,
       dashboard,
       stop,
     };

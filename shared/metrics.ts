@@ -11,6 +11,8 @@ export const MetricNames = {
   cursorLag: 'CursorLag',
   leaseContention: 'LeaseContention',
   seenIdsEvicted: 'SeenIdsEvicted',
+  /** Events set aside because they could not become incidents (`cdk/ferry-alarms.ts` alarms on it). */
+  quarantined: 'IncidentsQuarantined',
 } as const;
 
 export const METRICS_NAMESPACE = 'Ferry';
@@ -40,6 +42,7 @@ export const createRunMetrics = (options: { metrics?: Metrics; clock?: () => num
       metrics.addMetric(MetricNames.pulled, MetricUnit.Count, outcome.pulled);
       metrics.addMetric(MetricNames.pushed, MetricUnit.Count, outcome.pushed);
       metrics.addMetric(MetricNames.duplicates, MetricUnit.Count, outcome.dropped);
+      metrics.addMetric(MetricNames.quarantined, MetricUnit.Count, outcome.quarantined ?? 0);
       metrics.addMetric(MetricNames.fetchDuration, MetricUnit.Milliseconds, outcome.durationMs);
       const lag = cursorLagSeconds(outcome, clock());
       if (lag !== undefined) metrics.addMetric(MetricNames.cursorLag, MetricUnit.Seconds, lag);

@@ -66,7 +66,8 @@ export const helloworld = defineConnector<
       occurred: (a) => a.created,
       id: (a) => a.id,
       details: (a) => a.description,
-      severity: (a) => Severity[a.severity] ?? Severity.unknown,
+      // Own keys only: a source's "constructor" or "__proto__" is an unknown severity, not Object's.
+      severity: (a) => (Object.hasOwn(Severity, a.severity) ? Severity[a.severity] : Severity.unknown),
       type: 'Demo Alert',
       labels: (a) => ({ host: a.host, user: a.user, source_ip: a.source_ip }),
     }),

@@ -61,6 +61,15 @@ const outOfOrder = (params: HttpJsonParams, previousMs: number, timeMs: number) 
       `fields.occurred ("${params.fields.occurred}"), or set "order" to match what it returns.`,
   );
 
+/** What `read` returns, or `undefined` when it throws. */
+const readable = <T>(read: () => T): T | undefined => {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Reads the events of `[window.start, window.end)` for the runner, oldest first, at most `window.limit`:
  * the time-window contract. Follows the source's pagination, drops items outside the window (a source
@@ -106,7 +115,15 @@ export const collectWindow = async (
     let lastItemMs: number | undefined;
     let pastWindow = false;
     for (const [index, item] of items.entries()) {
-      const timeMs = itemTime(params, item, index);
+      const timeMs = readable(() => itemTime(params, item, index));
+      const id = timeMs === undefined ? undefined : readable(() => itemId(params, item, index));
+      if (timeMs === undefined || id === undefined) {
+        // One item without a readable time or id is that item's problem, not the page's: it is kept
+        // (where the page has got to), toIncident fails on it with the same message, and the runner
+        // quarantines it. A wrong fields.* fails every item, and the runner's threshold fails the fetch.
+        kept.set(`#unreadable-${seq}`, { item, timeMs: previousMs ?? startMs, seq: seq++ });
+        continue;
+      }
       if (previousMs !== undefined && (asc ? timeMs < previousMs : timeMs > previousMs)) {
         throw outOfOrder(params, previousMs, timeMs);
       }
@@ -118,7 +135,6 @@ export const collectWindow = async (
         break;
       }
       if (beforeStart || timeMs >= endMs) continue;
-      const id = itemId(params, item, index);
       if (!kept.has(id)) kept.set(id, { item, timeMs, seq: seq++ });
     }
     ctx.logger.debug('httpjson page', { request: requests, items: listed.length, kept: kept.size });

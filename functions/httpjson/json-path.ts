@@ -41,6 +41,8 @@ export const readPath = (value: unknown, path: string): unknown => {
   let current: unknown = value;
   for (const step of steps) {
     if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: `constructor` or `__proto__` in a path reads the item, never its prototype.
+    if (!Object.hasOwn(current, step)) return undefined;
     current = (current as Record<string | number, unknown>)[step];
   }
   return current;

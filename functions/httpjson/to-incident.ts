@@ -13,11 +13,14 @@ export const mapSeverity = (params: HttpJsonParams, value: string | undefined): 
   if (value === undefined) return Severity.unknown;
   const map = params.severity_map;
   const lower = value.toLowerCase();
+  // Own keys only: a source value such as "constructor" must not find Object.prototype's members.
   const mapped =
-    map[value] ?? Object.entries(map).find(([source]) => source.toLowerCase() === lower)?.[1] ?? value;
+    (Object.hasOwn(map, value) ? map[value] : undefined) ??
+    Object.entries(map).find(([source]) => source.toLowerCase() === lower)?.[1] ??
+    value;
   if (typeof mapped === 'number') return mapped;
-  const byName = severityByName[mapped.toLowerCase()];
-  if (byName !== undefined) return byName;
+  const name = mapped.toLowerCase();
+  if (Object.hasOwn(severityByName, name)) return severityByName[name]!;
   const number = Number(mapped);
   return mapped.trim() !== '' && Number.isFinite(number) && number >= 0 && number <= 4
     ? number

@@ -18,6 +18,9 @@ const optionSpecs = {
   'ingest-port': { type: 'string' },
   'demo-port': { type: 'string' },
   'dashboard-port': { type: 'string' },
+  export: { type: 'boolean', default: false },
+  redrive: { type: 'boolean', default: false },
+  discard: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 

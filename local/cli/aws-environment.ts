@@ -9,6 +9,7 @@ import { ConfigError, errorMessage } from '../../shared/errors.js';
 import type { FetchHandlerResult } from '../../shared/handler/create-fetch-handler.js';
 import type { FetchEvent } from '../../shared/handler/fetch-event.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../../shared/state/quarantine-store.js';
 import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { LocalInvoker } from '../local-invoker.js';
 import type { OperatorEnvironment } from './operator-environment.js';
@@ -116,6 +117,7 @@ export const openAwsEnvironment = async (
       instanceId,
       operation,
       ...(extra.replayId ? { replayId: extra.replayId } : {}),
+      ...(extra.quarantineIds ? { quarantineIds: extra.quarantineIds } : {}),
     };
     const answer = await lambda.send(
       new InvokeCommand({
@@ -135,6 +137,7 @@ export const openAwsEnvironment = async (
     mode: 'aws',
     store: new DynamoStateStore({ client: dynamo, tableName }),
     replays: new DynamoReplayStore({ client: dynamo, tableName }),
+    quarantine: new DynamoQuarantineStore({ client: dynamo, tableName }),
     invoke,
     listInstances,
     async connectorOf(instanceId) {

@@ -20,6 +20,10 @@ export const commandFetch = async (
       console.error(
         color.dim(`${outcome.incidents?.length ?? 0} incidents; nothing pushed, nothing committed (debug).`),
       );
+      for (const set of outcome.quarantine ?? [])
+        console.error(
+          color.yellow(`would quarantine ${set.sourceId ?? set.quarantineId}: ${redact(set.reason.message)}`),
+        );
     }
   } else if (options.json) {
     console.log(JSON.stringify(outcome, null, 2));

@@ -4,6 +4,8 @@ import type { OperatorEnvironment } from './operator-environment.js';
 /** What a command is run with: the parsed command line and, for an instance command, its id. */
 export interface CommandInput {
   readonly instanceId: string;
+  /** Arguments after the instance id, for a command that takes them (`quarantine --redrive <id>...`). */
+  readonly rest: readonly string[];
   readonly values: ParsedArguments['values'];
   readonly paths: { readonly configPath: string; readonly dataDir: string };
 }
@@ -15,6 +17,8 @@ export interface CommandInput {
  */
 export interface Command {
   readonly instance: boolean;
+  /** Takes arguments after the instance id. @default false */
+  readonly moreArguments?: boolean;
   /** Options the command takes besides the global ones (`--config`, `--data-dir`, `--help`). */
   readonly options: readonly OptionName[];
   /** The instance's configuration must be valid (not for commands that repair or inspect it). */
@@ -50,6 +54,23 @@ export const commands: Readonly<Record<string, Command>> = {
         demoPort: startPort(values, 'demo-port'),
         dashboardPort: startPort(values, 'dashboard-port'),
       });
+    },
+  },
+  quarantine: {
+    instance: true,
+    moreArguments: true,
+    options: [...operator, 'export', 'redrive', 'discard'],
+    run: async ({ instanceId, values, rest }, env) => {
+      const { commandQuarantine } = await import('./command-quarantine.js');
+      return withEnvironment(env, (opened) =>
+        commandQuarantine(opened, instanceId, {
+          export: values.export,
+          redrive: values.redrive,
+          ids: rest,
+          discard: values.discard,
+          json: values.json,
+        }),
+      );
     },
   },
   status: {

@@ -5,6 +5,7 @@ import { createFileInstanceSource } from '../../shared/config/load-config-file.j
 import { createLogger } from '../../shared/logger.js';
 import { DynamoDeliveryLedger } from '../../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../../shared/state/quarantine-store.js';
 import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { createLocalDynamoClient } from '../dynamodb.js';
@@ -52,14 +53,17 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
     const client = createLocalDynamoClient(running.dynamoEndpoint);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
+    const quarantine = new DynamoQuarantineStore({ client, tableName: defaultTableNames.state });
     return {
       store,
       replays,
+      quarantine,
       incidents: new DynamoIncidentStore({ client, tableName: defaultTableNames.incidents }),
       invoke: createLocalInvoker({
         instances,
         store,
         replays,
+        quarantine,
         ingestUrl: running.ingestUrl,
         logger,
         ledger: new DynamoDeliveryLedger({ client, tableName: defaultTableNames.state }),
@@ -83,6 +87,7 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
   return {
     store: system.store,
     replays: system.replays,
+    quarantine: system.quarantine,
     incidents: system.incidents,
     invoke: system.invoke,
     instances,

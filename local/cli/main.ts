@@ -16,7 +16,8 @@ const checkFits = (name: string, command: Command, positionals: string[], given:
     throw new UsageError(`"ferry ${name}" needs an instance id: ferry ${name} <instance>`);
   }
   const extra = positionals.slice(command.instance ? 1 : 0);
-  if (extra.length > 0) throw new UsageError(`"ferry ${name}" takes no argument "${extra[0]}".`);
+  if (extra.length > 0 && !command.moreArguments)
+    throw new UsageError(`"ferry ${name}" takes no argument "${extra[0]}".`);
   const misplaced = given.find(
     (option) => !globalOptions.includes(option as never) && !command.options.includes(option as never),
   );
@@ -65,7 +66,7 @@ const main = async (argv: string[]): Promise<number> => {
     if (values.aws) return (await import('./aws-environment.js')).openAwsEnvironment({ stack: values.stack });
     return (await import('./environment.js')).openEnvironment(paths);
   };
-  return command.run({ instanceId, values, paths }, open);
+  return command.run({ instanceId, rest: positionals.slice(1), values, paths }, open);
 };
 
 // Each failure is printed once, as text: the commands log nothing unless LOG_LEVEL asks for it.

@@ -1,5 +1,6 @@
 import type { InstanceDocument } from '../../shared/config/schema.js';
 import type { ConfigError } from '../../shared/errors.js';
+import type { QuarantineStore } from '../../shared/state/quarantine-store.js';
 import type { ReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import type { LocalInvoker } from '../local-invoker.js';
@@ -19,6 +20,8 @@ export interface OperatorEnvironment {
   readonly mode: 'running' | 'embedded' | 'aws';
   readonly store: StateStore;
   readonly replays: ReplayStore;
+  /** Events set aside because they could not become incidents (`ferry quarantine`). */
+  readonly quarantine: QuarantineStore;
   /** Invokes an instance's connector function (locally, or the deployed Lambda with `--aws`). */
   readonly invoke: LocalInvoker;
   listInstances(): Promise<InstanceListing>;

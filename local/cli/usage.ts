@@ -17,13 +17,16 @@ Commands:
   status                         every instance's health (exit 1 when one is failing, lagging or silent)
   replay <instance> --from <time> --to <time> | --resume <id>
                                  fetch a past window again into the sink; the live last run is untouched
+  quarantine <instance> [--export | --redrive [id...] | --discard <id>]
+                                 events that could not become incidents: list, export as JSON, re-drive
+                                 (once the connector or its mapping is fixed) or discard
 
 Options:
   --config <file>    the config file (default ferry.config.json)
   --data-dir <dir>   where local state lives (default .ferry)
   --json             machine-readable output
   --aws              against the deployed stack (default credentials and region): history, last-run,
-                     status, test, fetch --debug, replay. Names come from FERRY_STATE_TABLE and
+                     status, test, fetch --debug, replay, quarantine. Names come from FERRY_STATE_TABLE and
                      FERRY_FUNCTION_<CONNECTOR>, else from the stack's outputs
   --stack <name>     the stack --aws reads (default Ferry)
   --ingest-port <n>, --demo-port <n>, --dashboard-port <n>

@@ -12,12 +12,15 @@ import { setLastRunAudited } from '../../shared/operator/set-last-run.js';
 import { redact } from '../../shared/redact.js';
 import type { OperatorEnvironment } from '../cli/operator-environment.js';
 import { collectOverview } from '../instance-overview.js';
+import { addQuarantineRoutes } from './quarantine-routes.js';
 
 /** What the dashboard reads and does; the CLI's operator environment, locally or in AWS. */
 export type DashboardDeps = Pick<
   OperatorEnvironment,
   'mode' | 'store' | 'replays' | 'invoke' | 'listInstances' | 'connectorOf'
 > & {
+  /** The quarantine card's store; without it the card says there is none. */
+  readonly quarantine?: OperatorEnvironment['quarantine'];
   /** @default Date.now */
   readonly clock?: () => number;
 };
@@ -28,6 +31,7 @@ const assets = {
   '/': { body: asset('index.html'), type: 'text/html; charset=utf-8' },
   '/assets/app.css': { body: asset('app.css'), type: 'text/css; charset=utf-8' },
   '/assets/app.js': { body: asset('app.js'), type: 'text/javascript; charset=utf-8' },
+  '/assets/quarantine.js': { body: asset('quarantine.js'), type: 'text/javascript; charset=utf-8' },
 } as const;
 
 const securityHeaders = {
@@ -67,6 +71,7 @@ const isSameOrigin = (origin: string, host: string | undefined): boolean =>
  * - `POST /api/instances/:id/debug` — one fetch in debug mode: the incidents, nothing pushed or committed
  * - `POST /api/instances/:id/test` — the connector's test
  * - `POST /api/instances/:id/reset` `{"confirm": "<id>"}` — resets the last run (audited in the history)
+ * - the quarantine: list, export, re-drive (see `quarantine-routes.ts`)
  *
  * Requests must name a loopback host (no DNS rebinding); actions must be JSON from the page's own
  * origin (no cross-site form posts). Every answer passes through `redact`.
@@ -178,6 +183,8 @@ export const createDashboardApp = (deps: DashboardDeps) => {
       return failure(c, error);
     }
   });
+
+  addQuarantineRoutes(app, { quarantine: deps.quarantine, invoke: deps.invoke, known, clock });
 
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'No such page.' } }, 404));
   return app;

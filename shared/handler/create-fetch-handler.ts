@@ -7,6 +7,7 @@ import type { SecretResolver } from '../config/secrets.js';
 import type { Connector } from '../connector.js';
 import { ConfigError, errorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { type RedriveOutcome, runRedrive } from '../quarantine/redrive.js';
 import { redact } from '../redact.js';
 import { type ReplayOutcome, runReplay } from '../runner/replay.js';
 import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
@@ -14,6 +15,7 @@ import type { SinkDefaults } from '../sinks/create-sink.js';
 import { createSinkFor } from '../sinks/create-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { emptyHistoryRecord, RunStatus } from '../state/history-record.js';
+import type { QuarantineStore } from '../state/quarantine-store.js';
 import type { ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { type FetchEvent, fetchEventSchema } from './fetch-event.js';
@@ -35,9 +37,11 @@ export interface FetchHandlerDeps {
    * release the leases of its crashed predecessor at once (local/lease-holder.ts). @default a UUID
    */
   readonly runId?: () => string;
+  /** Where events that cannot become incidents are set aside; without it they fail the fetch. */
+  readonly quarantine?: QuarantineStore;
 }
 
-export type FetchHandlerResult = RunOutcome | TestOutcome | ReplayOutcome;
+export type FetchHandlerResult = RunOutcome | TestOutcome | ReplayOutcome | RedriveOutcome;
 
 /** The sink of a debug fetch: the runner stops before the push, so reaching it is a bug. */
 const debugSink: Sink = {
@@ -96,7 +100,7 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
         `The function was invoked with ${JSON.stringify(event)}; it expects {"instanceId": "<id>"} (the schedule's input).`,
       );
     }
-    const { instanceId, operation, replayId } = parsedEvent.data;
+    const { instanceId, operation, replayId, quarantineIds } = parsedEvent.data;
     let document: InstanceDocument;
     try {
       document = await deps.instances.getInstance(instanceId);
@@ -146,7 +150,32 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
           secrets: resolveSecrets,
           deadline: clock() + context.getRemainingTimeInMillis(),
         },
-        { store: deps.store, replays: deps.replays, sink, logger: deps.logger, clock: deps.clock },
+        {
+          store: deps.store,
+          replays: deps.replays,
+          sink,
+          logger: deps.logger,
+          clock: deps.clock,
+          quarantine: deps.quarantine,
+        },
+      );
+    }
+    if (operation === 'redrive') {
+      if (!deps.quarantine) {
+        return {
+          instanceId,
+          error: { code: 'CONFIG_INVALID', message: 'This function was built without a quarantine.' },
+        };
+      }
+      return runRedrive(
+        {
+          document,
+          connector: deps.connector,
+          secrets: resolveSecrets,
+          deadline: clock() + context.getRemainingTimeInMillis(),
+          quarantineIds,
+        },
+        { store: deps.store, quarantine: deps.quarantine, sink, logger: deps.logger, clock: deps.clock },
       );
     }
     return runFetch(
@@ -158,6 +187,13 @@ export const createFetchHandler = (deps: FetchHandlerDeps) =>
         deadline: clock() + context.getRemainingTimeInMillis(),
         mode: operation === 'debug' ? 'debug' : 'live',
       },
-      { store: deps.store, sink, logger: deps.logger, clock: deps.clock, onOutcome: deps.onOutcome },
+      {
+        store: deps.store,
+        sink,
+        logger: deps.logger,
+        clock: deps.clock,
+        onOutcome: deps.onOutcome,
+        quarantine: deps.quarantine,
+      },
     );
   });

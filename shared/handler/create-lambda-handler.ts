@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { createRunMetrics } from '../metrics.js';
 import { DynamoDeliveryLedger } from '../state/delivery-ledger.js';
 import { DynamoStateStore } from '../state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../state/quarantine-store.js';
 import { DynamoReplayStore } from '../state/replay-store.js';
 import { createFetchHandler } from './create-fetch-handler.js';
 
@@ -43,6 +44,7 @@ export const createLambdaHandler = (connector: Connector) => {
     logger,
     onOutcome: createRunMetrics(),
     replays: new DynamoReplayStore({ client: dynamo, tableName: stateTable }),
+    quarantine: new DynamoQuarantineStore({ client: dynamo, tableName: stateTable }),
     sinkDefaults: {
       ferryUrl: process.env.FERRY_INGEST_URL,
       // The xsoar sink's delivery ledger lives in the state table (LEDGER# items).

@@ -1,6 +1,7 @@
 import type { ConnectorContext, FetchResult, LastRun, WindowConnector } from '../connector.js';
 import { StateCorruptError } from '../errors.js';
-import { type Incident, incidentKey } from '../incident.js';
+import type { Incident } from '../incident.js';
+import { mapEventSafely } from '../quarantine/unmappable-event.js';
 import { SeenIds } from './seen-ids.js';
 
 /** The last run of a time-window connector. */
@@ -40,7 +41,8 @@ interface Candidate {
 }
 
 const occurredMs = (incident: Incident, fallback: number): number => {
-  const time = incident.occurred ? Date.parse(incident.occurred) : Number.NaN;
+  // Only a string is a time; anything else (an object from a hostile event) is left to validation.
+  const time = typeof incident.occurred === 'string' ? Date.parse(incident.occurred) : Number.NaN;
   return Number.isNaN(time) ? fallback : time;
 };
 
@@ -135,8 +137,9 @@ export const windowFetch = async <P, E>(
     pages++;
     const candidates = page.events
       .map((event) => {
-        const incident = connector.toIncident(event, ctx);
-        return { incident, key: incidentKey(incident), timeMs: occurredMs(incident, pageStart) };
+        // A mapping that throws on one event quarantines that event, never the page (see the runner).
+        const { incident, key } = mapEventSafely(event, (one) => connector.toIncident(one, ctx));
+        return { incident, key, timeMs: occurredMs(incident, pageStart) };
       })
       .sort((a, b) => a.timeMs - b.timeMs);
     let full = false;

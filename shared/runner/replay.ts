@@ -6,13 +6,16 @@ import { ConfigError, errorCode, errorMessage } from '../errors.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { type WindowLastRun, windowFetch } from '../lookback/window-fetch.js';
+import { partitionIncidents } from '../quarantine/partition-incidents.js';
+import { setAside } from '../quarantine/set-aside.js';
 import { redact } from '../redact.js';
 import type { Sink } from '../sinks/sink.js';
 import { type HistoryRecord, RunStatus } from '../state/history-record.js';
+import type { QuarantineStore } from '../state/quarantine-store.js';
 import { type ReplayProgress, ReplayStatus, type ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createFetchContext } from './fetch-context.js';
-import { COMMIT_RESERVE_MS, LEASE_GRACE_MS, validateAndKey } from './run-fetch.js';
+import { COMMIT_RESERVE_MS, LEASE_GRACE_MS } from './run-fetch.js';
 import { summarizeLastRun } from './summarize-last-run.js';
 
 /**
@@ -115,6 +118,8 @@ export interface ReplayDeps {
   readonly logger: Logger;
   /** @default Date.now */
   readonly clock?: () => number;
+  /** Where a replayed event that cannot become an incident is set aside, as in a live fetch. */
+  readonly quarantine?: QuarantineStore;
 }
 
 /** What one invocation of a replay did: the progress after it, or why it stopped. */
@@ -194,7 +199,12 @@ export const runReplay = async (input: ReplayInput, deps: ReplayDeps): Promise<R
         signal: AbortSignal.timeout(Math.max(1, input.deadline - COMMIT_RESERVE_MS - iterationStart)),
       });
       const result = await windowFetch(connector, ctx, { until });
-      const { keyed, repeated } = validateAndKey(result.incidents);
+      const { keyed, repeated, quarantined } = partitionIncidents(result.incidents);
+      await setAside(
+        deps.quarantine,
+        { instanceId: document.id, connector: connector.name, runId: `replay-${replayId}`, now: clock() },
+        quarantined,
+      );
       if (keyed.length > 0) {
         await deps.sink.push(
           { instance: document.id, connector: connector.name, runId: `replay-${replayId}`, incidents: keyed },

@@ -17,6 +17,8 @@ import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
 import { createRateLimitPacer, type PacingStats } from '../rate-limit-pacer.js';
+import { partitionIncidents, type QuarantineCandidate } from '../quarantine/partition-incidents.js';
+import { quarantineNotice, setAside } from '../quarantine/set-aside.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
 import {
@@ -26,6 +28,7 @@ import {
   RunStatus,
 } from '../state/history-record.js';
 import { staleHours } from '../state/incident-counts.js';
+import type { QuarantineStore } from '../state/quarantine-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createFetchContext, type HealthMessage } from './fetch-context.js';
 import { summarizeLastRun } from './summarize-last-run.js';
@@ -43,6 +46,8 @@ export interface RunnerDeps {
   readonly clock?: () => number;
   /** Called with every outcome (metrics). */
   readonly onOutcome?: (outcome: RunOutcome) => void;
+  /** Where events that cannot become incidents are set aside; without it they fail the fetch. */
+  readonly quarantine?: QuarantineStore;
 }
 
 export interface RunInput {
@@ -61,6 +66,8 @@ export interface RunInput {
 export interface RunOutcome extends HistoryRecord {
   incidents?: Incident[];
   nextRun?: LastRun;
+  /** Debug mode: what a live fetch would quarantine. */
+  quarantine?: QuarantineCandidate[];
 }
 
 /** One fetch; `continuing` marks a drain's later page, which a window fetch starts at the cursor. */
@@ -139,6 +146,8 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
       outcome.pacedMs = Math.round(pacing.pacedMs);
       sinkNotices.push(pacingNotice(pacing));
     }
+    if (outcome.quarantined && status === RunStatus.ok)
+      sinkNotices.unshift(quarantineNotice(document.id, outcome.quarantined));
     outcome.sourceIdCount = sourceIds.length;
     outcome.sourceIds = sourceIds.slice(0, MAX_SOURCE_IDS);
     if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
@@ -256,13 +265,25 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
         message = lastMessage(pending.messages) ?? message;
         outcome.fetches++;
         outcome.pages += result.pages ?? 1;
-        // 4–5. validate, dedupe
-        const { keyed, repeated } = validateAndKey(result.incidents);
+        // 4–5. validate, dedupe; an event that cannot become an incident is quarantined, not fatal
+        const { keyed, repeated, quarantined } = partitionIncidents(result.incidents);
         taken += result.incidents.length;
         outcome.pulled += result.incidents.length + (result.dropped ?? 0);
         outcome.dropped += repeated + (result.dropped ?? 0);
+        if (quarantined.length > 0) {
+          const request = {
+            instanceId: document.id,
+            connector: connector.name,
+            runId,
+            now: clock(),
+            mode: input.mode,
+          };
+          await setAside(deps.quarantine, request, quarantined);
+          if (input.mode !== 'debug') outcome.quarantined = (outcome.quarantined ?? 0) + quarantined.length;
+        }
         if (input.mode === 'debug') {
           outcome.incidents = keyed.map((item) => item.incident);
+          if (quarantined.length > 0) outcome.quarantine = quarantined;
           outcome.nextRun = result.nextRun;
           outcome.lastRunAfter = summarizeLastRun(result.nextRun);
           break;

@@ -27,6 +27,8 @@ export interface HistoryRecord {
   /** Dropped as already seen inside the look-back window. */
   dropped: number;
   pushed: number;
+  /** Events that could not become incidents, set aside in the quarantine (`ferry quarantine <id>`). */
+  quarantined?: number;
   /** The last `health()` message set by the connector, prefixed `Error: ` when it is one. */
   message?: string;
   error?: { code: string; message: string };

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoAlert, helloworld } from '../../functions/helloworld/connector.js';
 import { CrashPoints } from '../../local/faults/crash-points.js';
+import type { Connector } from '../../shared/connector.js';
 import type { Sink } from '../../shared/sinks/sink.js';
 import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
 import {
@@ -158,6 +160,47 @@ describe('source faults', () => {
     (r) => expect(r.expected).toBe(12 + 5),
     { params: { max_fetch: 5, look_back: 60 }, backlog: 12 },
   );
+});
+
+describe('poison events', () => {
+  it('source-poison-event', async () => {
+    const h = await startScenario(rig, 'source-poison-event', { backlog: 49, params: { max_fetch: 50 } });
+    const poison = h.source.add({ created: h.clock.now() - 30 * MINUTE, name: '' });
+    // The fix: helloworld redeployed with a mapping that names a nameless alert after its id.
+    const fixed: Connector = {
+      ...helloworld,
+      toIncident: (alert: DemoAlert, ctx) =>
+        helloworld.toIncident({ ...alert, name: alert.name || `Alert ${alert.id}` }, ctx),
+    };
+
+    const first = await h.run();
+    const held = await rig.quarantine.list(h.instanceId);
+    h.clock.advance(MINUTE);
+    h.source.add({ created: h.clock.now() - 1_000 });
+    const next = await h.run();
+    const redriven = await h.redrive(fixed);
+    const result = verdict(await h.finish());
+
+    expect(first).toMatchObject({ status: 'ok', pushed: 49, quarantined: 1 });
+    expect(held).toEqual([
+      expect.objectContaining({
+        sourceId: poison.id,
+        status: 'held',
+        reason: expect.objectContaining({ field: 'name' }),
+      }),
+    ]);
+    expect(next).toMatchObject({ status: 'ok', pushed: 1 });
+    expect(next?.quarantined).toBeUndefined();
+    expect(redriven).toMatchObject({
+      delivered: [{ sourceId: poison.id, key: poison.id }],
+      stillInvalid: [],
+      skipped: [],
+    });
+    expect(result.runs.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(await rig.quarantine.get(h.instanceId, held[0]!.quarantineId)).toMatchObject({
+      status: 'redriven',
+    });
+  });
 });
 
 describe('sink faults', () => {

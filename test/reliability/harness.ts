@@ -17,10 +17,12 @@ import { type InstanceDocument, instanceDocumentSchema } from '../../shared/conf
 import type { Connector } from '../../shared/connector.js';
 import { errorCode } from '../../shared/errors.js';
 import { createHttpClient } from '../../shared/http-client.js';
+import { type RedriveOutcome, runRedrive } from '../../shared/quarantine/redrive.js';
 import { type RunOutcome, runFetch } from '../../shared/runner/run-fetch.js';
 import { createFerrySink } from '../../shared/sinks/ferry-sink.js';
 import type { Sink } from '../../shared/sinks/sink.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { DynamoQuarantineStore } from '../../shared/state/quarantine-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { INGEST_TOKEN, listAllIncidents, startTestIngest } from '../helpers/ingest.js';
 import { anInstanceId, type DynamoFixture, startDynamoFixture } from '../helpers/local-dynamo.js';
@@ -41,6 +43,8 @@ export interface Rig {
   readonly dynamoProxy: DynamoFaultProxy;
   /** The state store, through the DynamoDB fault proxy. */
   readonly store: DynamoStateStore;
+  /** The quarantine, in the same table and through the same proxy. */
+  readonly quarantine: DynamoQuarantineStore;
   readonly ingest: IngestServer;
   readonly sinkProxy: SinkFaultProxy;
   /** The ferry sink, through the sink fault proxy. */
@@ -67,6 +71,7 @@ export const startRig = async (): Promise<Rig> => {
     fixture,
     dynamoProxy,
     store: new DynamoStateStore({ client, tableName: fixture.tables.state }),
+    quarantine: new DynamoQuarantineStore({ client, tableName: fixture.tables.state }),
     ingest,
     sinkProxy,
     sink: aFerrySink(sinkProxy.url),
@@ -101,6 +106,8 @@ export interface ScenarioHarness {
   readonly connector: Connector;
   /** Runs one invocation; records its outcome (or what it threw) and the committed cursor. */
   run(options?: RunOptions): Promise<RunOutcome | undefined>;
+  /** Re-drives the instance's held quarantine with `connector` (the one with a fixed mapping). */
+  redrive(connector?: Connector): Promise<RedriveOutcome>;
   /** Clears every fault, runs once more, and measures the scenario. */
   finish(note?: string): Promise<ScenarioResult>;
 }
@@ -158,7 +165,7 @@ export const startScenario = async (
           secrets: async () => ({ apiKey: API_KEY }),
           deadline: clock.now() + (runOptions.deadlineMs ?? 60_000),
         },
-        { store, sink, logger: silentLogger, clock: clock.now },
+        { store, sink, logger: silentLogger, clock: clock.now, quarantine: rig.quarantine },
       );
       runs.push(
         crash.crashed
@@ -211,7 +218,24 @@ export const startScenario = async (
     };
   };
 
-  return { instanceId, source, sourceProxy, clock, document, connector, run, finish };
+  const redrive = (redriveConnector: Connector = connector) =>
+    runRedrive(
+      {
+        document,
+        connector: redriveConnector,
+        secrets: async () => ({ apiKey: API_KEY }),
+        deadline: clock.now() + 60_000,
+      },
+      {
+        store: rig.store,
+        quarantine: rig.quarantine,
+        sink: rig.sink,
+        logger: silentLogger,
+        clock: clock.now,
+      },
+    );
+
+  return { instanceId, source, sourceProxy, clock, document, connector, run, redrive, finish };
 };
 
 /** Another writer moves the instance's version (an operator, a second deployment): the commit's condition fails. */

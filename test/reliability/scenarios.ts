@@ -36,6 +36,12 @@ export const scenarios = [
     'ties, new and late-indexed alerts appear between two page requests',
     109,
   ),
+  scenario(
+    'source-poison-event',
+    'source',
+    '1 poison event (empty name) among 49 good ones on one page; re-driven once the mapping is fixed',
+    110,
+  ),
   scenario('sink-500', 'sink', '500 on every attempt of one push', 201),
   scenario('sink-timeout', 'sink', 'no answer (client timeout), once', 202),
   scenario('sink-accept-then-drop', 'sink', 'batch stored, then the connection dropped, every attempt', 203),

@@ -47,7 +47,8 @@ const svg = (tag, attributes = {}, ...children) => {
   return element;
 };
 
-const api = async (path, options = {}) => {
+/** The dashboard's JSON API; exported for the page's other modules (quarantine.js). */
+export const api = async (path, options = {}) => {
   const response = await fetch(path, {
     ...options,
     headers: { accept: 'application/json', ...(options.body ? { 'content-type': 'application/json' } : {}) },

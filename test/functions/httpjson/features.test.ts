@@ -450,9 +450,20 @@ describe('httpjson auth and mapping', () => {
     await expect(fetchIds(feedParams(feed, { items_path: 'items' }), 10)).rejects.toThrow(
       'answered without an array at items_path "items" (found undefined); check items_path',
     );
-    await expect(
-      fetchIds(feedParams(feed, { fields: { id: 'id', occurred: 'created_at', name: 'title' } }), 10),
-    ).rejects.toThrow('Item #0 of the response has no time at fields.occurred "created_at"');
+  });
+
+  it('keeps an item whose time cannot be read for the runner to quarantine, with the reason from toIncident', async () => {
+    const feed = await aFeed();
+    fill(feed, 1);
+    const params = feedParams(feed, { fields: { id: 'id', occurred: 'created_at', name: 'title' } });
+    const { ctx } = httpJsonContext(params, bearer);
+
+    const page = await httpjson.fetchWindow(ctx, window(10));
+
+    expect(page.events).toHaveLength(1);
+    expect(() => httpjson.toIncident(page.events[0], ctx)).toThrow(
+      'Item #0 of the response has no time at fields.occurred "created_at"',
+    );
   });
 
   it('maps an item to an incident: templated name, mapped severity, labels, type, the item as rawJSON', () => {
