@@ -16,9 +16,9 @@ import { type Incident, incidentKey, validateIncident } from '../incident.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
-import { createRateLimitPacer, type PacingStats } from '../rate-limit-pacer.js';
 import { partitionIncidents, type QuarantineCandidate } from '../quarantine/partition-incidents.js';
 import { quarantineNotice, setAside } from '../quarantine/set-aside.js';
+import { createRateLimitPacer, type PacingStats } from '../rate-limit-pacer.js';
 import { redact } from '../redact.js';
 import type { KeyedIncident, Sink } from '../sinks/sink.js';
 import {
