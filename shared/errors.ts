@@ -22,6 +22,12 @@ export const ErrorCodes = {
   SINK_FAILED: 'SINK_FAILED',
   SINK_REJECTED: 'SINK_REJECTED',
   DEADLINE: 'DEADLINE',
+  /** A paging cursor that was not handed out for this list (the ingestion endpoint's `GET`). */
+  CURSOR_INVALID: 'CURSOR_INVALID',
+  /** A Lambda function (or its local stand-in) failed or answered something else than it should. */
+  INVOKE_FAILED: 'INVOKE_FAILED',
+  /** A local service Ferry starts itself (DynamoDB Local, a table) did not come up. */
+  LOCAL_SETUP_FAILED: 'LOCAL_SETUP_FAILED',
   /** A prefetched page the runner dropped: never surfaced, only the reason its fetch was aborted. */
   PREFETCH_DROPPED: 'PREFETCH_DROPPED',
 } as const;
@@ -34,7 +40,7 @@ export interface FerryErrorOptions {
 
 /** The base of every error Ferry raises on purpose. */
 export class FerryError extends Error {
-  override name = 'FerryError';
+  override name: string = 'FerryError';
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options: FerryErrorOptions = {}) {
@@ -45,7 +51,7 @@ export class FerryError extends Error {
 
 /** A configuration document, parameter or secret reference is wrong; the message names the fix. */
 export class ConfigError extends FerryError {
-  override name = 'ConfigError';
+  override readonly name = 'ConfigError' as const;
   constructor(
     message: string,
     readonly instanceId?: string,
@@ -58,7 +64,7 @@ export class ConfigError extends FerryError {
 
 /** A secret reference points at nothing. */
 export class SecretMissingError extends FerryError {
-  override name = 'SecretMissingError';
+  override readonly name = 'SecretMissingError' as const;
   constructor(message: string, options?: FerryErrorOptions) {
     super(ErrorCodes.SECRET_MISSING, message, options);
   }
@@ -66,7 +72,7 @@ export class SecretMissingError extends FerryError {
 
 /** A connector returned an incident that breaks the contract. */
 export class IncidentInvalidError extends FerryError {
-  override name = 'IncidentInvalidError';
+  override readonly name = 'IncidentInvalidError' as const;
   constructor(
     message: string,
     readonly index: number,
@@ -78,7 +84,7 @@ export class IncidentInvalidError extends FerryError {
 
 /** The third-party source failed; `code` tells how (auth, rate limit, HTTP status, network). */
 export class SourceError extends FerryError {
-  override name = 'SourceError';
+  override readonly name = 'SourceError' as const;
   constructor(
     code: ErrorCode,
     message: string,
@@ -89,9 +95,17 @@ export class SourceError extends FerryError {
   }
 }
 
+/** A connector broke its contract (what `fetchIncidents` returned is not `{ incidents: [...], nextRun }`). */
+export class ConnectorError extends FerryError {
+  override readonly name = 'ConnectorError' as const;
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.CONNECTOR_FAILED, message, options);
+  }
+}
+
 /** Another invocation holds the instance's lease: this one must not fetch. */
 export class LeaseHeldError extends FerryError {
-  override name = 'LeaseHeldError';
+  override readonly name = 'LeaseHeldError' as const;
   constructor(
     readonly instanceId: string,
     readonly heldUntil: number | undefined,
@@ -107,7 +121,7 @@ export class LeaseHeldError extends FerryError {
 
 /** The lease was lost (expired or taken over) before commit: the cursor was not moved. */
 export class LeaseLostError extends FerryError {
-  override name = 'LeaseLostError';
+  override readonly name = 'LeaseLostError' as const;
   constructor(readonly instanceId: string) {
     super(
       ErrorCodes.LEASE_LOST,
@@ -119,7 +133,7 @@ export class LeaseLostError extends FerryError {
 
 /** A versioned write lost a race with another writer. */
 export class StateConflictError extends FerryError {
-  override name = 'StateConflictError';
+  override readonly name = 'StateConflictError' as const;
   constructor(
     message: string,
     readonly existing?: Record<string, unknown>,
@@ -130,7 +144,7 @@ export class StateConflictError extends FerryError {
 
 /** A stored item cannot be read back as Ferry wrote it. */
 export class StateCorruptError extends FerryError {
-  override name = 'StateCorruptError';
+  override readonly name = 'StateCorruptError' as const;
   constructor(message: string, options?: FerryErrorOptions) {
     super(ErrorCodes.STATE_CORRUPT, message, options);
   }
@@ -138,7 +152,7 @@ export class StateCorruptError extends FerryError {
 
 /** The state store could not be reached or refused the request (throttling, network): nothing moved. */
 export class StateUnavailableError extends FerryError {
-  override name = 'StateUnavailableError';
+  override readonly name = 'StateUnavailableError' as const;
   constructor(instanceId: string, cause: unknown) {
     super(
       ErrorCodes.STATE_UNAVAILABLE,
@@ -151,7 +165,7 @@ export class StateUnavailableError extends FerryError {
 
 /** The sink did not accept the batch. `retryable` says whether the next fetch may succeed. */
 export class SinkError extends FerryError {
-  override name = 'SinkError';
+  override readonly name = 'SinkError' as const;
   constructor(
     message: string,
     readonly details: { status?: number; retryable: boolean },
@@ -161,8 +175,70 @@ export class SinkError extends FerryError {
   }
 }
 
-/** Type guard for any Ferry error. */
+/** A paging cursor this list did not hand out (altered, or another instance's). */
+export class InvalidCursorError extends FerryError {
+  override readonly name = 'InvalidCursorError' as const;
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.CURSOR_INVALID, message, options);
+  }
+}
+
+/** A function invocation failed, or answered with something that is not a result of the operation. */
+export class InvokeError extends FerryError {
+  override readonly name = 'InvokeError' as const;
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.INVOKE_FAILED, message, options);
+  }
+}
+
+/** A local service Ferry starts for itself (DynamoDB Local, its tables) did not come up. */
+export class LocalSetupError extends FerryError {
+  override readonly name = 'LocalSetupError' as const;
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.LOCAL_SETUP_FAILED, message, options);
+  }
+}
+
+/*
+ * Type guards, one per kind (as ky's `isHTTPError`): callers narrow without importing the class, and
+ * the guard reads as the question it answers.
+ */
+
+/** Any error Ferry raised on purpose (it has a `code`). */
 export const isFerryError = (error: unknown): error is FerryError => error instanceof FerryError;
+export const isConfigError = (error: unknown): error is ConfigError => error instanceof ConfigError;
+export const isSecretMissingError = (error: unknown): error is SecretMissingError =>
+  error instanceof SecretMissingError;
+export const isIncidentInvalidError = (error: unknown): error is IncidentInvalidError =>
+  error instanceof IncidentInvalidError;
+export const isConnectorError = (error: unknown): error is ConnectorError => error instanceof ConnectorError;
+export const isSourceError = (error: unknown): error is SourceError => error instanceof SourceError;
+export const isLeaseHeldError = (error: unknown): error is LeaseHeldError => error instanceof LeaseHeldError;
+export const isLeaseLostError = (error: unknown): error is LeaseLostError => error instanceof LeaseLostError;
+export const isStateConflictError = (error: unknown): error is StateConflictError =>
+  error instanceof StateConflictError;
+export const isStateCorruptError = (error: unknown): error is StateCorruptError =>
+  error instanceof StateCorruptError;
+export const isStateUnavailableError = (error: unknown): error is StateUnavailableError =>
+  error instanceof StateUnavailableError;
+export const isSinkError = (error: unknown): error is SinkError => error instanceof SinkError;
+export const isInvalidCursorError = (error: unknown): error is InvalidCursorError =>
+  error instanceof InvalidCursorError;
+export const isInvokeError = (error: unknown): error is InvokeError => error instanceof InvokeError;
+export const isLocalSetupError = (error: unknown): error is LocalSetupError =>
+  error instanceof LocalSetupError;
+
+/** A failure as a history record, a log line and an operator's answer carry it. */
+export interface Failure {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The code and message of anything thrown. */
+export const failureOf = (error: unknown): Failure => ({
+  code: errorCode(error),
+  message: errorMessage(error),
+});
 
 /** The message of anything thrown, for history records and logs. */
 export const errorMessage = (error: unknown): string =>

@@ -98,7 +98,7 @@ const main = async (argv: string[]): Promise<number> => {
     switch (command) {
       case 'fetch': {
         const outcome = await env.invoke(instanceId, values.debug ? 'debug' : 'fetch');
-        if (!('status' in outcome)) return 1;
+        if (outcome.kind !== 'fetch') return 1;
         if (values.debug) {
           console.log(JSON.stringify(redact(outcome.incidents ?? []), null, 2));
           console.error(
@@ -118,11 +118,11 @@ const main = async (argv: string[]): Promise<number> => {
       }
       case 'test': {
         const outcome = await env.invoke(instanceId, 'test');
-        if ('ok' in outcome && outcome.ok) {
+        if (outcome.kind === 'test' && outcome.ok) {
           console.log(color.green('ok'));
           return 0;
         }
-        const error = 'error' in outcome ? outcome.error : undefined;
+        const error = outcome.error;
         console.log(color.red(`failed: ${error?.message ?? 'unknown error'}`));
         return 1;
       }

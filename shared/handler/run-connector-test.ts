@@ -1,7 +1,7 @@
 import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';
 import type { Connector } from '../connector.js';
-import { errorCode, errorMessage } from '../errors.js';
+import { failureOf } from '../errors.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -10,6 +10,7 @@ import type { StateStore } from '../state/state-store.js';
 
 /** The answer to XSOAR's Test button. */
 export interface TestOutcome {
+  readonly kind: 'test';
   readonly instanceId: string;
   readonly ok: boolean;
   readonly error?: { code: string; message: string };
@@ -47,12 +48,8 @@ export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestO
       http: { retries: 1 },
     });
     await connector.test(ctx);
-    return { instanceId: document.id, ok: true };
+    return { kind: 'test', instanceId: document.id, ok: true };
   } catch (error) {
-    return redact({
-      instanceId: document.id,
-      ok: false,
-      error: { code: errorCode(error), message: errorMessage(error) },
-    });
+    return redact<TestOutcome>({ kind: 'test', instanceId: document.id, ok: false, error: failureOf(error) });
   }
 };

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';
-import type { Connector, LastRun } from '../connector.js';
-import { ConfigError, errorCode, errorMessage } from '../errors.js';
-import { createIntegrationContext } from '../integration-context.js';
+import type { Connector, ConnectorContext, WindowConnector } from '../connector.js';
+import { ConfigError, type Failure, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type WindowLastRun, windowFetch } from '../lookback/window-fetch.js';
 import { redact } from '../redact.js';
@@ -11,8 +9,8 @@ import type { Sink } from '../sinks/sink.js';
 import { type HistoryRecord, RunStatus } from '../state/history-record.js';
 import { type ReplayProgress, ReplayStatus, type ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
-import { createFetchContext } from './fetch-context.js';
-import { COMMIT_RESERVE_MS, LEASE_GRACE_MS, validateAndKey } from './run-fetch.js';
+import { type Drained, drainPages, LEASE_GRACE_MS, type PushedPage } from './drain-pages.js';
+import { preparePageFetcher } from './page-fetcher.js';
 import { summarizeLastRun } from './summarize-last-run.js';
 
 /**
@@ -119,12 +117,13 @@ export interface ReplayDeps {
 
 /** What one invocation of a replay did: the progress after it, or why it stopped. */
 export interface ReplayOutcome {
+  readonly kind: 'replay';
   readonly instanceId: string;
   readonly replay?: ReplayProgress;
-  readonly error?: { code: string; message: string };
+  readonly error?: Failure;
 }
 
-const historyRecord = (progress: ReplayProgress, now: number, error?: ReplayOutcome['error']) =>
+const historyRecord = (progress: ReplayProgress, now: number, error?: Failure) =>
   redact<HistoryRecord>({
     instanceId: progress.instanceId,
     connector: progress.connector,
@@ -146,116 +145,178 @@ const historyRecord = (progress: ReplayProgress, now: number, error?: ReplayOutc
     lastRunAfter: summarizeLastRun(progress.cursor),
   });
 
-/**
- * Runs a replay for as long as the invocation allows: fetch a window page from the replay's cursor,
- * push, save the cursor (only while its lease is ours), repeat. Finished, it records one history
- * record (action `replay`); stopped by a failure, it records the failure and stays resumable.
- */
-export const runReplay = async (input: ReplayInput, deps: ReplayDeps): Promise<ReplayOutcome> => {
-  const clock = deps.clock ?? Date.now;
-  const { document, connector, replayId } = input;
-  const runId = input.runId ?? randomUUID();
-  const logger = deps.logger.child({ instanceId: document.id, connector: connector.name, runId, replayId });
-  const refusal = replayRefusal(document, connector);
-  if (refusal || connector.style !== 'window') {
-    return { instanceId: document.id, error: { code: 'CONFIG_INVALID', message: refusal ?? '' } };
-  }
-  let progress: ReplayProgress;
-  try {
-    progress = await deps.replays.acquire(document.id, replayId, {
-      leaseId: runId,
-      now: clock(),
-      expiresAt: input.deadline + LEASE_GRACE_MS,
-    });
-  } catch (error) {
-    return { instanceId: document.id, error: { code: errorCode(error), message: errorMessage(error) } };
-  }
-  const until = new Date(progress.to);
-  let cursor: LastRun = progress.cursor;
-  let totals = progress;
-  try {
-    const started = new Date(clock());
-    const { settings, params } = resolveParams(document, connector, started);
-    const secrets = await input.secrets();
-    const context = createIntegrationContext(deps.store, document.id);
-    let lastIterationMs = 0;
-    for (;;) {
-      const iterationStart = clock();
-      const { ctx } = createFetchContext({
-        instanceId: document.id,
-        params,
-        secrets,
-        // The window starts exactly at the replay's cursor: no look-back reaching before `from`.
-        settings: { ...settings, lookBackMs: 0 },
-        lastRun: cursor,
-        now: new Date(iterationStart),
-        logger,
-        context,
-        signal: AbortSignal.timeout(Math.max(1, input.deadline - COMMIT_RESERVE_MS - iterationStart)),
-      });
-      const result = await windowFetch(connector, ctx, { until });
-      const { keyed, repeated } = validateAndKey(result.incidents);
-      if (keyed.length > 0) {
-        await deps.sink.push(
-          { instance: document.id, connector: connector.name, runId: `replay-${replayId}`, incidents: keyed },
-          { deadline: input.deadline - COMMIT_RESERVE_MS },
-        );
-      }
-      const done = result.hasMore !== true;
-      const step = {
-        leaseId: runId,
-        now: clock(),
-        cursor: result.nextRun,
-        done,
-        fetches: 1,
-        pages: result.pages ?? 1,
-        pulled: result.incidents.length + (result.dropped ?? 0),
-        dropped: repeated + (result.dropped ?? 0),
-        pushed: keyed.length,
-      };
-      await deps.replays.advance(document.id, replayId, step);
-      cursor = result.nextRun;
-      totals = {
-        ...totals,
-        cursor,
-        status: done ? ReplayStatus.done : ReplayStatus.running,
-        updatedAt: new Date(step.now).toISOString(),
-        fetches: totals.fetches + step.fetches,
-        pages: totals.pages + step.pages,
-        pulled: totals.pulled + step.pulled,
-        dropped: totals.dropped + step.dropped,
-        pushed: totals.pushed + step.pushed,
-      };
-      if (done) {
-        // The item dropped the failure of an earlier attempt with this step (see `advance`).
-        const { lastError: _resolved, ...finished } = totals;
-        totals = finished;
-        await deps.store.writeHistory(historyRecord(totals, clock()));
-        logger.info('Replay finished', { pushed: totals.pushed });
-        return { instanceId: document.id, replay: withoutLease(totals) };
-      }
-      lastIterationMs = clock() - iterationStart;
-      if (input.deadline - COMMIT_RESERVE_MS - clock() <= Math.max(2 * lastIterationMs, 1_000)) break;
-    }
-    // Out of time: give the lease back so the next invocation continues at once.
-    await deps.replays.release(document.id, replayId, { leaseId: runId, now: clock() });
-    return { instanceId: document.id, replay: withoutLease(totals) };
-  } catch (error) {
-    const failure = redact({ code: errorCode(error), message: errorMessage(error) });
-    logger.error('Replay stopped; it resumes from its last saved point', { error: failure });
-    await deps.replays
-      .release(document.id, replayId, { leaseId: runId, now: clock(), error: failure })
-      .catch((releaseError) => logger.error('Could not release the replay lease', { error: releaseError }));
-    await deps.store
-      .writeHistory(historyRecord(totals, clock(), failure))
-      .catch((writeError) => logger.error('Could not write the history record', { error: writeError }));
-    return {
-      instanceId: document.id,
-      replay: withoutLease({ ...totals, lastError: failure }),
-      error: failure,
-    };
-  }
-};
-
 const withoutLease = ({ leaseId: _l, leaseExpiresAt: _e, ...progress }: ReplayProgress): ReplayProgress =>
   progress;
+
+/** One invocation of one replay: who runs it and with what. */
+interface ReplayRun {
+  readonly input: ReplayInput;
+  readonly deps: ReplayDeps;
+  readonly connector: WindowConnector<unknown, unknown>;
+  readonly runId: string;
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+const beginReplay = (
+  input: ReplayInput,
+  deps: ReplayDeps,
+  connector: WindowConnector<unknown, unknown>,
+): ReplayRun => {
+  const runId = input.runId ?? randomUUID();
+  const { document, replayId } = input;
+  return {
+    input,
+    deps,
+    connector,
+    runId,
+    clock: deps.clock ?? Date.now,
+    logger: deps.logger.child({ instanceId: document.id, connector: connector.name, runId, replayId }),
+  };
+};
+
+type ReplayLease =
+  | { readonly kind: 'leased'; readonly progress: ReplayProgress }
+  | { readonly kind: 'refused'; readonly failure: Failure };
+
+/** Step 1 for a replay: its own lease on its item; its progress, or why it cannot run now (held, finished, gone). */
+const takeReplayLease = (run: ReplayRun): Promise<ReplayLease> =>
+  run.deps.replays
+    .acquire(run.input.document.id, run.input.replayId, {
+      leaseId: run.runId,
+      now: run.clock(),
+      expiresAt: run.input.deadline + LEASE_GRACE_MS,
+    })
+    .then(
+      (progress) => ({ kind: 'leased', progress }) as const,
+      (error: unknown) => ({ kind: 'refused', failure: failureOf(error) }) as const,
+    );
+
+/** Step 7 for a replay: the replay's cursor and counts move, only while its lease is ours. */
+const advanceReplay = (run: ReplayRun) => (page: PushedPage) =>
+  run.deps.replays.advance(run.input.document.id, run.input.replayId, {
+    leaseId: run.runId,
+    now: page.now,
+    cursor: page.result.nextRun,
+    done: page.result.hasMore !== true,
+    ...page.counts,
+  });
+
+/** Steps 2–7 and 9 over the replay's window: no look-back before `from`, nothing after `to`. */
+const drainReplayWindow = (run: ReplayRun, progress: ReplayProgress): Promise<Drained> => {
+  const { document, replayId } = run.input;
+  const until = new Date(progress.to);
+  const prepare = () =>
+    preparePageFetcher({
+      document,
+      connector: run.connector,
+      secrets: run.input.secrets,
+      store: run.deps.store,
+      logger: run.logger,
+      now: new Date(run.clock()),
+      fetch: (ctx: ConnectorContext<unknown>) => windowFetch(run.connector, ctx, { until }),
+      // The window starts exactly at the replay's cursor: no look-back reaching before `from`.
+      overrides: { lookBackMs: 0 },
+    });
+  return drainPages(
+    { prepare, commit: advanceReplay(run) },
+    {
+      from: progress.cursor,
+      sink: run.deps.sink,
+      batch: { instance: document.id, connector: run.connector.name, runId: `replay-${replayId}` },
+      deadline: run.input.deadline,
+      clock: run.clock,
+      prefetch: false,
+    },
+  );
+};
+
+/** The progress after this invocation: what was saved before it, plus every committed page. */
+const progressAfter = (progress: ReplayProgress, drained: Drained, done: boolean): ReplayProgress => {
+  const { committed } = drained;
+  const moved: ReplayProgress =
+    committed.count === 0
+      ? progress
+      : {
+          ...progress,
+          cursor: drained.lastRun,
+          status: done ? ReplayStatus.done : ReplayStatus.running,
+          updatedAt: new Date(committed.at ?? Date.parse(progress.updatedAt)).toISOString(),
+          fetches: progress.fetches + committed.fetches,
+          pages: progress.pages + committed.pages,
+          pulled: progress.pulled + committed.pulled,
+          dropped: progress.dropped + committed.dropped,
+          pushed: progress.pushed + committed.pushed,
+        };
+  // A finished replay's item dropped the failure of an earlier attempt with its last step (see `advance`).
+  const { lastError: _resolved, ...finished } = moved;
+  return withoutLease(done ? finished : moved);
+};
+
+/** Finished: one history record (action `replay`); the last step already gave the lease back. */
+const replayFinished = async (run: ReplayRun, progress: ReplayProgress): Promise<ReplayOutcome> => {
+  await run.deps.store
+    .writeHistory(historyRecord(progress, run.clock()))
+    .catch((error: unknown) => run.logger.error('Could not write the history record', { error }));
+  run.logger.info('Replay finished', { pushed: progress.pushed });
+  return { kind: 'replay', instanceId: progress.instanceId, replay: progress };
+};
+
+/** Stopped by a failure: recorded in the item and the history; it resumes from its last saved point. */
+const replayStopped = async (
+  run: ReplayRun,
+  progress: ReplayProgress,
+  error: unknown,
+): Promise<ReplayOutcome> => {
+  const failure = redact(failureOf(error));
+  run.logger.error('Replay stopped; it resumes from its last saved point', { error: failure });
+  const { document, replayId } = run.input;
+  await run.deps.replays
+    .release(document.id, replayId, { leaseId: run.runId, now: run.clock(), error: failure })
+    .catch((releaseError: unknown) =>
+      run.logger.error('Could not release the replay lease', { error: releaseError }),
+    );
+  await run.deps.store
+    .writeHistory(historyRecord(progress, run.clock(), failure))
+    .catch((writeError: unknown) =>
+      run.logger.error('Could not write the history record', { error: writeError }),
+    );
+  return {
+    kind: 'replay',
+    instanceId: document.id,
+    replay: { ...progress, lastError: failure },
+    error: failure,
+  };
+};
+
+/** Out of time: give the lease back so the next invocation continues at once. */
+const replayPaused = (run: ReplayRun, progress: ReplayProgress): Promise<ReplayOutcome> =>
+  run.deps.replays
+    .release(run.input.document.id, run.input.replayId, { leaseId: run.runId, now: run.clock() })
+    .then(
+      () => ({ kind: 'replay', instanceId: progress.instanceId, replay: progress }),
+      (error: unknown) => replayStopped(run, progress, error),
+    );
+
+/**
+ * Runs a replay for as long as the invocation allows, through the same drain loop as a fetch: fetch
+ * a window page from the replay's cursor, push, save the cursor (only while its lease is ours),
+ * repeat. Finished, it records one history record (action `replay`); stopped by a failure, it
+ * records the failure and stays resumable.
+ */
+export const runReplay = async (input: ReplayInput, deps: ReplayDeps): Promise<ReplayOutcome> => {
+  const { document, connector } = input;
+  const refusal = replayRefusal(document, connector);
+  if (refusal !== undefined || connector.style !== 'window') {
+    const error = new ConfigError(refusal ?? '', document.id, 'connector');
+    return { kind: 'replay', instanceId: document.id, error: failureOf(error) };
+  }
+  const run = beginReplay(input, deps, connector);
+  const lease = await takeReplayLease(run);
+  if (lease.kind === 'refused') return { kind: 'replay', instanceId: document.id, error: lease.failure };
+  const drained = await drainReplayWindow(run, lease.progress);
+  const done = drained.error === undefined && !drained.moreWaiting;
+  const progress = progressAfter(lease.progress, drained, done);
+  if (drained.error !== undefined) return replayStopped(run, progress, drained.error);
+  return done ? replayFinished(run, progress) : replayPaused(run, progress);
+};

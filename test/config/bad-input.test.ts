@@ -12,7 +12,8 @@ import { createSecretResolver } from '../../shared/config/secrets.js';
 import { ConfigError, ErrorCodes } from '../../shared/errors.js';
 import { createFetchHandler } from '../../shared/handler/create-fetch-handler.js';
 import { validateIncident } from '../../shared/incident.js';
-import { type RunOutcome, validateAndKey } from '../../shared/runner/run-fetch.js';
+import type { RunOutcome } from '../../shared/runner/run-fetch.js';
+import { validateAndKey } from '../../shared/runner/validate-page.js';
 import { INGEST_TOKEN, startTestIngest, storedIds } from '../helpers/ingest.js';
 import {
   anInstanceId,
