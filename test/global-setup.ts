@@ -3,7 +3,7 @@ import { startLocalDynamo } from '../local/dynamodb.js';
 
 /**
  * One DynamoDB Local (the real jar) for the whole run, shared by every file through
- * `FERRY_TEST_DYNAMO_ENDPOINT` (see `startTestDynamo`); each file creates tables of its own.
+ * `FERRY_TEST_DYNAMO_ENDPOINT` (see `startTestDynamo` in test/helpers/test-dynamo.ts); each file creates tables of its own.
  */
 export default async function setup(_project: TestProject) {
   const dynamo = await startLocalDynamo({ engine: 'java', startTimeoutMs: 120_000 });

@@ -1,4 +1,5 @@
 import type { Connector } from '../connector.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** One request the source answered, as its rate-limit probe recorded it. */
 export interface SourceRequest {
@@ -62,6 +63,17 @@ export const ConformanceChecks = {
 
 export type ConformanceCheck = keyof typeof ConformanceChecks;
 
+/**
+ * A state store the kit opens when a suite starts and closes after the test file. The kit does not
+ * start one itself: a connector's tests pass theirs (this repository's: test/helpers/kit-dynamo.ts,
+ * a table on DynamoDB Local), so the product holds no test tooling.
+ */
+export interface KitStateStore {
+  /** Resolves the store; called once per check, so open it once and hand the same store back. */
+  open(): Promise<StateStore>;
+  close(): Promise<void>;
+}
+
 /** What {@link runConformanceSuite} needs to know about one connector. */
 export interface ConformanceTarget {
   /** Shown in the suite's name. @default the connector's name */
@@ -69,6 +81,11 @@ export interface ConformanceTarget {
   readonly connector: Connector;
   /** Starts a fresh, isolated source for one check. */
   readonly startSource: () => Promise<ConformanceSource>;
+  /**
+   * The state store the resume check commits to: a real one (DynamoDB), because that check is about
+   * the cursor surviving real conditional commits. Instances keep the suites of a file apart.
+   */
+  readonly stateStore: KitStateStore;
   /** The connector's own parameter mistakes (the suite adds an unknown key and a bad max_fetch). */
   readonly badParams?: readonly BadParams[];
   /** The smallest time step the source keeps (second-precision APIs: 1000). @default 1000 */

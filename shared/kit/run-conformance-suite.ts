@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { mayPrefetch } from '../runner/run-fetch.js';
 import { conformanceChecks } from './conformance-checks.js';
+import type { KitStateStore } from './conformance-target.js';
 import { type ConformanceCheck, ConformanceChecks, type ConformanceTarget } from './conformance-target.js';
-import { kitDynamoStore, stopKitDynamo } from './kit-dynamo.js';
 
-let cleanupRegistered = false;
+/** The stores this test file's suites opened, closed once after the file. */
+const openedStores = new Set<KitStateStore>();
 
 /**
  * Registers the connector conformance suite (Vitest tests) for one connector against its own test
  * source. Call it at the top level of a test file, once per connector or configuration; the suites of
- * one file share one DynamoDB Local.
+ * one file share the state store they pass (opened once, closed after the file).
  *
  * @example
  * runConformanceSuite({
  *   connector: helloworld,
+ *   stateStore: kitDynamo, // test/helpers/kit-dynamo.ts: a table on DynamoDB Local
  *   startSource: async () => {
  *     const source = await startDemoSource({ apiKey: 'k', ratePerSecond: 0 });
  *     return { params: { url: source.url }, secrets: { apiKey: 'k' }, wrongSecrets: { apiKey: 'x' },
@@ -23,17 +25,19 @@ let cleanupRegistered = false;
  * });
  */
 export const runConformanceSuite = (target: ConformanceTarget): void => {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
+  if (openedStores.size === 0) {
     afterAll(async () => {
-      cleanupRegistered = false;
-      await stopKitDynamo();
+      const stores = [...openedStores];
+      openedStores.clear();
+      await Promise.all(stores.map((store) => store.close()));
     });
   }
+  openedStores.add(target.stateStore);
   const timeout = target.timeoutMs ?? 30_000;
   describe(`connector conformance: ${target.name ?? target.connector.name}`, () => {
-    // DynamoDB Local takes seconds to start: in a hook, not inside the resume check's time limit.
-    if (target.skip?.resume === undefined) beforeAll(() => kitDynamoStore().then(() => undefined), 90_000);
+    // A real store can take seconds to start: in a hook, not inside the resume check's time limit.
+    if (target.skip?.resume === undefined)
+      beforeAll(() => target.stateStore.open().then(() => undefined), 90_000);
     for (const check of Object.keys(ConformanceChecks) as ConformanceCheck[]) {
       const title = ConformanceChecks[check];
       const reason =

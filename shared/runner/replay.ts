@@ -11,6 +11,7 @@ import { type ReplayProgress, ReplayStatus, type ReplayStore } from '../state/re
 import type { StateStore } from '../state/state-store.js';
 import { type Drained, drainPages, LEASE_GRACE_MS, type PushedPage } from './drain-pages.js';
 import { preparePageFetcher } from './page-fetcher.js';
+import { replayRefusal } from './replay-window.js';
 import { summarizeLastRun } from './summarize-last-run.js';
 
 /**
@@ -18,83 +19,15 @@ import { summarizeLastRun } from './summarize-last-run.js';
  * item (`REPLAY#<id>`), lease and cursor, so the instance's last run is never read or moved; the
  * incidents carry the same deterministic keys as the first time, so the sink drops what it already
  * has. Only time-window connectors can replay: an own cursor (IMAP UIDs, opaque tokens) is not time.
+ * Starting or resuming one: replay-window.ts.
  */
 
-/** Why a connector cannot replay, or `undefined` when it can. */
-export const replayRefusal = (document: InstanceDocument, connector: Connector): string | undefined =>
-  connector.style === 'window'
-    ? undefined
-    : `Instance "${document.id}" uses the "${connector.name}" connector, which keeps its own cursor (not a time), ` +
-      'so a time window cannot be replayed. To fetch again from an earlier point, set its last run: ' +
-      `ferry last-run ${document.id} --set '<json>'.`;
-
-export interface ReplayWindowRequest {
-  readonly instanceId: string;
-  readonly connector: string;
-  readonly from: Date;
-  readonly to: Date;
-  readonly now: number;
-}
-
-/**
- * Finds the unfinished replay of the same window (resumed, so an interrupted `ferry replay` run again
- * continues instead of starting over) or creates a new one.
- */
-export const startOrResumeReplay = async (
-  replays: ReplayStore,
-  request: ReplayWindowRequest,
-): Promise<{ progress: ReplayProgress; resumed: boolean }> => {
-  const { instanceId, from, to, now } = request;
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
-    throw new ConfigError('--from and --to must be times: an ISO date or a time back from now ("2 hours").');
-  }
-  if (from.getTime() >= to.getTime()) {
-    throw new ConfigError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      instanceId,
-    );
-  }
-  if (to.getTime() > now) {
-    throw new ConfigError(
-      `--to (${to.toISOString()}) is in the future; a replay covers the past only (the live fetches cover now).`,
-      instanceId,
-    );
-  }
-  const fromIso = from.toISOString();
-  const toIso = to.toISOString();
-  const unfinished = (await replays.list(instanceId)).find(
-    (replay) => replay.status === ReplayStatus.running && replay.from === fromIso && replay.to === toIso,
-  );
-  if (unfinished) return { progress: unfinished, resumed: true };
-  const nowIso = new Date(now).toISOString();
-  const progress: ReplayProgress = {
-    replayId: randomUUID().slice(0, 8),
-    instanceId,
-    connector: request.connector,
-    from: fromIso,
-    to: toIso,
-    cursor: { time: fromIso },
-    status: ReplayStatus.running,
-    startedAt: nowIso,
-    updatedAt: nowIso,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-  };
-  await replays.create(progress);
-  return { progress, resumed: false };
-};
-
-/** How far a replay got, as a fraction of its window (0–1). */
-export const replayFraction = (progress: ReplayProgress): number => {
-  if (progress.status === ReplayStatus.done) return 1;
-  const from = Date.parse(progress.from);
-  const to = Date.parse(progress.to);
-  const at = Date.parse(String((progress.cursor as WindowLastRun).time ?? progress.from));
-  return Number.isNaN(at) || to <= from ? 0 : Math.min(1, Math.max(0, (at - from) / (to - from)));
-};
+export {
+  type ReplayWindowRequest,
+  replayFraction,
+  replayRefusal,
+  startOrResumeReplay,
+} from './replay-window.js';
 
 export interface ReplayInput {
   readonly document: InstanceDocument;

@@ -10,7 +10,7 @@ import { type BenchEnvironment, startBenchEnvironment } from '../../bench/enviro
 import { machineInfo } from '../../bench/machine.js';
 import { renderReport } from '../../bench/report.js';
 import type { BenchOptions, BenchResult, Measurement } from '../../bench/result.js';
-import { startTestDynamo } from '../../local/dynamodb.js';
+import { startTestDynamo } from '../helpers/test-dynamo.js';
 import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
 
 // A smoke test: every benchmark runs end to end at tiny sizes and reports well-formed figures. It

@@ -1,5 +1,6 @@
 import { httpjson } from '../../functions/httpjson/connector.js';
 import { type BadParams, runConformanceSuite } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import {
   gitHubOrgSource,
   gitHubSource,
@@ -47,24 +48,28 @@ const badParams: BadParams[] = [
 ];
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + PagerDuty incidents',
   connector: httpjson,
   startSource: pagerDutySource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + Okta System Log',
   connector: httpjson,
   startSource: oktaSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + GitHub Dependabot (repository)',
   connector: httpjson,
   startSource: gitHubSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + GitHub Dependabot (organization)',
   connector: httpjson,
   startSource: gitHubOrgSource,

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type DemoAlert, helloworld } from '../../functions/helloworld/connector.js';
 import type { Connector, CursorConnector, WindowConnector } from '../../shared/connector.js';
-import { type ConformanceTarget, conformanceChecks, stopKitDynamo } from '../../shared/kit/index.js';
+import { type ConformanceTarget, conformanceChecks } from '../../shared/kit/index.js';
+import { kitDynamo, stopKitDynamo } from '../helpers/kit-dynamo.js';
 import { startDemoConformanceSource } from './demo-conformance-source.js';
 
 /**
@@ -18,6 +19,7 @@ afterAll(() => stopKitDynamo());
 const targetFor = (connector: Connector): ConformanceTarget => ({
   connector,
   startSource: () => startDemoConformanceSource(API_KEY),
+  stateStore: kitDynamo,
 });
 
 const base = helloworld as WindowConnector<Params, DemoAlert>;

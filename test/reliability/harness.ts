@@ -9,10 +9,10 @@ import {
   crashingStore,
   createCrashSwitch,
   instrumentConnector,
-} from '../../local/faults/crash-points.js';
-import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/faults/dynamo-proxy.js';
-import { type SinkFaultProxy, startSinkFaultProxy } from '../../local/faults/sink-proxy.js';
-import { type SourceFaultProxy, startSourceFaultProxy } from '../../local/faults/source-proxy.js';
+} from '../helpers/faults/crash-points.js';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '../helpers/faults/dynamo-proxy.js';
+import { type SinkFaultProxy, startSinkFaultProxy } from '../helpers/faults/sink-proxy.js';
+import { type SourceFaultProxy, startSourceFaultProxy } from '../helpers/faults/source-proxy.js';
 import { type InstanceDocument, instanceDocumentSchema } from '../../shared/config/schema.js';
 import type { Connector } from '../../shared/connector.js';
 import { errorCode } from '../../shared/errors.js';

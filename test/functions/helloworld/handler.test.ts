@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IngestServer } from '../../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { type DemoSource, startDemoSource } from '../../../local/demo-source/server.js';
 import type { FetchHandlerResult } from '../../../shared/handler/create-fetch-handler.js';
 import type { FetchEvent } from '../../../shared/handler/fetch-event.js';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DynamoIncidentStore } from '../../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { instanceDocumentSchema } from '../../../shared/config/schema.js';
 import type { CursorConnector } from '../../../shared/connector.js';
 import type { Incident } from '../../../shared/incident.js';

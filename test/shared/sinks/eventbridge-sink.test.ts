@@ -1,6 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { SinkError } from '../../../shared/errors.js';
 import type { Incident } from '../../../shared/incident.js';
 import { entrySize, toEntry } from '../../../shared/sinks/eventbridge-entries.js';

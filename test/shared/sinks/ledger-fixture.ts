@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo } from '../../../local/dynamodb.js';
+import { startTestDynamo } from '../../helpers/test-dynamo.js';
 import { ensureTables, type TableNames } from '../../../local/tables.js';
 import { DynamoDeliveryLedger } from '../../../shared/state/delivery-ledger.js';
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalDynamoClient, startTestDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient } from '../../local/dynamodb.js';
 import { ensureTables } from '../../local/tables.js';
-import { DynamoStateStore } from '../state/dynamo-state-store.js';
+import type { KitStateStore } from '../../shared/kit/index.js';
+import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { startTestDynamo } from './test-dynamo.js';
 
 interface KitDynamo {
   readonly store: DynamoStateStore;
@@ -52,3 +54,6 @@ export const stopKitDynamo = async (): Promise<void> => {
   running = undefined;
   if (current) await (await current).stop();
 };
+
+/** The kit's state store for this repository's conformance suites: `stateStore: kitDynamo`. */
+export const kitDynamo: KitStateStore = { open: kitDynamoStore, close: stopKitDynamo };
