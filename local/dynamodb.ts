@@ -107,7 +107,11 @@ async function startJava(
   const exited = new Promise<never>((_, reject) => {
     const fail = (reason: string) => {
       polling.abort();
-      reject(new Error(`DynamoDB Local ${reason} before it was ready on ${endpoint}.\n${output}`));
+      reject(
+        new LocalSetupError(
+          `DynamoDB Local ${reason} before it was ready on ${endpoint}: check that Java is installed and the port is free.\n${output}`,
+        ),
+      );
     };
     child.once('error', (error) => fail(`could not start (${error.message})`));
     // 'close', not 'exit': by then stdout/stderr are drained and the message has the whole story.

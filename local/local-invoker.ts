@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { connectors } from '../functions/connectors.js';
 import type { InstanceSource } from '../shared/config/instance-source.js';
 import { createSecretResolver } from '../shared/config/secrets.js';
+import { ConfigError } from '../shared/errors.js';
 import { createFetchHandler, type FetchHandlerResult } from '../shared/handler/create-fetch-handler.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/state/delivery-ledger.js';
@@ -56,7 +57,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
     const document = await options.instances.getInstance(instanceId);
     const handler = handlers.get(document.connector);
     if (!handler) {
-      throw new Error(
+      throw new ConfigError(
         `Instance "${instanceId}" names connector "${document.connector}", which does not exist. Known: ${[...handlers.keys()].join(', ')}.`,
       );
     }

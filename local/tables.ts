@@ -9,6 +9,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { incidentsTableDefinition } from '../functions/ingest/incident-store.js';
+import { LocalSetupError } from '../shared/errors.js';
 
 type TableDefinition = Pick<
   CreateTableCommandInput,
@@ -101,8 +102,8 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
     const status = await tableStatus(client, tableName);
     if (status === 'ACTIVE') return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `Table ${tableName} is ${status ?? 'missing'} after ${readyTimeoutMs} ms; expected ACTIVE.`,
+      throw new LocalSetupError(
+        `Table ${tableName} is ${status ?? 'missing'} after ${readyTimeoutMs} ms; expected ACTIVE. Restart Ferry; if it persists, delete the local data folder (.ferry/).`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));

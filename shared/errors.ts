@@ -88,7 +88,16 @@ export class SourceError extends FerryError {
   constructor(
     code: ErrorCode,
     message: string,
-    readonly details: { status?: number; url?: string; retryAfterMs?: number } = {},
+    readonly details: {
+      status?: number;
+      url?: string;
+      retryAfterMs?: number;
+      /**
+       * What the server answered (method, URL, status, the start of the body), without the advice the
+       * message adds for a source: a sink shows this beside its own advice.
+       */
+      answer?: string;
+    } = {},
     options?: FerryErrorOptions,
   ) {
     super(code, message, options);
@@ -153,13 +162,8 @@ export class StateCorruptError extends FerryError {
 /** The state store could not be reached or refused the request (throttling, network): nothing moved. */
 export class StateUnavailableError extends FerryError {
   override readonly name = 'StateUnavailableError' as const;
-  constructor(instanceId: string, cause: unknown) {
-    super(
-      ErrorCodes.STATE_UNAVAILABLE,
-      `Instance "${instanceId}": the state store did not take the commit (${errorMessage(cause)}); the last run is unchanged ` +
-        "and the next fetch pushes the same incidents again (the endpoint drops duplicates). If it persists, check the state table's capacity and the function's network access.",
-      { cause },
-    );
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.STATE_UNAVAILABLE, message, options);
   }
 }
 

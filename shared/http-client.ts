@@ -79,11 +79,12 @@ const statusError = (
 ) => {
   const where = `${method} ${describeUrl(url)}`;
   const spent = isSpentLimit(status, headers, rateLimit);
+  const answer = `${where} answered ${status}${status === 401 ? ' Unauthorized' : status === 403 ? ' Forbidden' : ''}${text ? `: ${snippet(text)}` : ''}`;
   if ((status === 401 || status === 403) && !spent) {
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
       `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${snippet(text)}`.trim(),
-      { status, url: describeUrl(url) },
+      { status, url: describeUrl(url), answer },
     );
   }
   if (status === 429 || spent) {
@@ -91,13 +92,13 @@ const statusError = (
     return new SourceError(
       ErrorCodes.SOURCE_RATE_LIMITED,
       `${where} is rate limited (${spent ? `403, ${rateLimit?.remaining}: 0` : '429'})${wait === undefined ? '' : `; it asks to retry after ${Math.ceil(wait / 1000)}s`}. The next fetch retries; lower the fetch interval or max_fetch if it persists.`,
-      { status, url: describeUrl(url), ...(wait === undefined ? {} : { retryAfterMs: wait }) },
+      { status, url: describeUrl(url), answer, ...(wait === undefined ? {} : { retryAfterMs: wait }) },
     );
   }
   return new SourceError(
     ErrorCodes.SOURCE_HTTP,
     `${where} answered ${status}${status >= 500 ? ' (a server error at the source; the next fetch retries)' : ': check the instance parameters (URL, query)'}. ${snippet(text)}`.trim(),
-    { status, url: describeUrl(url) },
+    { status, url: describeUrl(url), answer },
   );
 };
 

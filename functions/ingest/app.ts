@@ -5,10 +5,16 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
-import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
+import {
+  ConfigError,
+  ErrorCodes,
+  IncidentInvalidError,
+  isInvalidCursorError,
+  SecretMissingError,
+} from '../../shared/errors.js';
 import { type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { type IncidentStore, InvalidCursorError } from './incident-store.js';
+import type { IncidentStore } from './incident-store.js';
 
 /** The bearer token, or a function resolving it (an SSM SecureString, cached). */
 export type TokenSource = string | (() => string | Promise<string>);
@@ -84,12 +90,17 @@ const bearerToken = (header: string | undefined): string | undefined =>
 /** Refuses every request without the right bearer token. */
 const requireToken = (token: TokenSource): MiddlewareHandler => {
   if (typeof token === 'string' && token === '')
-    throw new Error('createIngestApp: "token" must not be empty.');
+    throw new ConfigError(
+      'createIngestApp: "token" is empty; pass the bearer token the sinks send (locally: FERRY_INGEST_TOKEN).',
+    );
   const expected = typeof token === 'string' ? () => token : token;
   return async function requireToken(c, next) {
     const presented = bearerToken(c.req.header('authorization'));
     const secret = await expected();
-    if (secret === '') throw new Error('The ingestion token resolved to an empty string.');
+    if (secret === '')
+      throw new SecretMissingError(
+        'The ingestion token resolved to an empty string; put the token in its SecureString parameter (see docs/operations.md).',
+      );
     if (presented === undefined || !sameSecret(presented, secret)) {
       return fail(
         c,
@@ -184,7 +195,7 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
     try {
       return c.json(await store.list(parsed.data), 200);
     } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
+      if (!isInvalidCursorError(error)) throw error;
       return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
     }
   });

@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { StateCorruptError } from '../../shared/errors.js';
+import { InvalidCursorError, StateCorruptError } from '../../shared/errors.js';
 import { type Incident, incidentKey } from '../../shared/incident.js';
 
 /** One Ferry batch as the endpoint received it (already validated). */
@@ -54,11 +54,6 @@ export interface IncidentStore {
   putBatch(batch: IngestBatch): Promise<StoreBatchResult>;
   /** Pages through an instance's incidents in arrival order, oldest first. */
   list(request: ListIncidentsRequest): Promise<IncidentPage>;
-}
-
-/** A `cursor` that this store did not hand out for this instance. */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError' as const;
 }
 
 /** The arrival-order index: partition key the instance, sort key `arrival`. */

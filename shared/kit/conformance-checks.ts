@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { resolveParams } from '../config/resolve-settings.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ErrorCodes } from '../errors.js';
 import { sleep } from '../retry.js';
 import type { RunOutcome } from '../runner/run-fetch.js';
 import type { ConformanceCheck, ConformanceSource, ConformanceTarget } from './conformance-target.js';
@@ -206,7 +206,7 @@ const rateLimit = (target: ConformanceTarget) =>
   withSource(target, async (source) => {
     const probe = source.rateLimit;
     if (!probe) {
-      throw new Error(
+      throw new ConfigError(
         `${target.name ?? target.connector.name}: the source has no rateLimit probe. Add one to startSource, or give skip.rateLimit the reason it cannot apply.`,
       );
     }
@@ -270,7 +270,7 @@ const badParams = (target: ConformanceTarget) =>
     const refused = kitInstance(connector, source, new MemoryStateStore(), cases[0]!.params);
     expect(await refused.fetch(), 'a fetch of a misconfigured instance').toMatchObject({
       status: 'error',
-      error: { code: 'CONFIG_INVALID' },
+      error: { code: ErrorCodes.CONFIG_INVALID },
     });
   });
 

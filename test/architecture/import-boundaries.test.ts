@@ -15,7 +15,7 @@ const sourceFiles = async (folder: string): Promise<string[]> =>
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 /** The repository folder each relative import of `file` lands in. */
-export const importedFolders = (file: string, text: string): { specifier: string; folder: string }[] =>
+const importedFolders = (file: string, text: string): { specifier: string; folder: string }[] =>
   [...text.matchAll(SPECIFIER)].map(([, specifier]) => {
     const target = relative(root, resolve(root, dirname(file), specifier!));
     return { specifier: specifier!, folder: target.split(/[\\/]/)[0]! };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrashPoints } from '../helpers/faults/crash-points.js';
 import type { Sink } from '../../shared/sinks/sink.js';
+import { CrashPoints } from '../helpers/faults/crash-points.js';
 import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
 import {
   aFerrySink,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredIncident } from '../../../functions/ingest/incident-store.js';
 import type { IngestServer } from '../../../functions/ingest/server.js';
-import { SinkError } from '../../../shared/errors.js';
+import { isSinkError, SinkError } from '../../../shared/errors.js';
 import { type Incident, incidentKey } from '../../../shared/incident.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
 import { aBatch } from '../../helpers/incidents.js';
@@ -191,6 +191,23 @@ describe('the ferry sink against the reference endpoint', () => {
     await expect(push).rejects.toBeInstanceOf(SinkError);
     await expect(push).rejects.toMatchObject({ details: { status: 401, retryable: false } });
     await expect(push).rejects.toThrow(/token/);
+  });
+
+  it("blames the sink's token, not the instance's credentials, when the endpoint refuses it", async () => {
+    const push = sink({ token: 'wrong-token-value' }).push(batch(anInstance(), [anIncident('a')]));
+
+    const error = await push.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(isSinkError(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /^Push to .* failed: the ingestion endpoint refused the token: check the sink's "token" secret\. \(POST .* answered 401 Unauthorized/,
+    );
+    expect(message).not.toContain('instance');
+    expect(message).not.toContain('wrong-token-value');
   });
 
   it('fails with a SinkError naming the field when an incident is invalid', async () => {
