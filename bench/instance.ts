@@ -35,7 +35,7 @@ export const benchSecrets = async (): Promise<Record<string, string>> => ({ apiK
 export type BenchHandler = (event: FetchEvent, context: Context) => Promise<RunOutcome>;
 
 /**
- * The real fetch handler (middy, instance lookup, sink construction, runner) for one instance
+ * The real fetch handler (instance lookup, sink construction, runner) for one instance
  * document, with the given state store: what the Lambda runs, minus the SSM client.
  */
 export const createBenchHandler = (

@@ -25,7 +25,7 @@ export interface LocalInvokerOptions {
   readonly replays?: ReplayStore;
 }
 
-/** Invokes an instance's connector function the way Lambda would: one middy handler per connector. */
+/** Invokes an instance's connector function the way Lambda would: one handler per connector. */
 export type LocalInvoker = (
   instanceId: string,
   operation?: Operation,

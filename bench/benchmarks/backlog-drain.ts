@@ -151,7 +151,7 @@ export const backlogDrain = async (
     title: 'Backlog drain',
     method:
       `${count(size.backlog)} alerts spread over 24 hours in the demo source, drained by the real fetch handler ` +
-      '(middy, runner, drain loop) with `max_fetch` 1000 — set for the drain; the default is 200 — into the ' +
+      '(handler, runner, drain loop) with `max_fetch` 1000 — set for the drain; the default is 200 — into the ' +
       `ack-and-count sink, with a ${formatDuration(size.timeoutMs)} Lambda timeout (the largest Lambda allows), ` +
       'invoking again until the backlog is empty; measured once (a repeat would not fit the time budget). Then ' +
       `${count(chainedSize.backlog)} alerts (about three invocations' worth at that rate) with a ` +

@@ -56,7 +56,7 @@ interface Floor {
 /**
  * What bounds the ratio from below, measured beside the functions: the built-ins any HTTPS client
  * loads; the AWS SDK clients alone; and helloworld's handler with the SDK replaced by inert stand-ins
- * (what a zero-cost AWS client would leave: Ferry's code, zod, Powertools, middy).
+ * (what a zero-cost AWS client would leave: Ferry's code, zod, Powertools).
  */
 const floors: Record<string, Floor> = {
   https: {
