@@ -116,7 +116,7 @@ const drain = async (env: BenchEnvironment, size: DrainSize, options: BenchOptio
 };
 
 /**
- * Drains a backlog through the real fetch handler (middy, runner, drain loop, DynamoDB Local state, the
+ * Drains a backlog through the real fetch handler (handler, runner, drain loop, DynamoDB Local state, the
  * `ferry` sink) into the ack-and-count sink, invocation after invocation until it is empty, and
  * compares the time with XSOAR's default pace. Then a smaller backlog with a short timeout, so the
  * drain has to chain across invocations. The sink tracks every id: nothing lost, nothing twice.

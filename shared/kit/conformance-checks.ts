@@ -183,6 +183,7 @@ const credentials = (target: ConformanceTarget) =>
     const fetched = await instance.fetchWith(source.wrongSecrets);
 
     expect(good, 'the Test button with the right credential').toEqual({
+      kind: 'test',
       instanceId: instance.document.id,
       ok: true,
     });
