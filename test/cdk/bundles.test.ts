@@ -380,8 +380,9 @@ describe('the built helloworld bundle', () => {
     const { stdout: version } = await promisify(execFile)(NODE_22, ['--version']);
     expect(version.trim()).toMatch(/^v22\./);
     const hello = bundles.find((bundle) => bundle.name === 'helloworld')!;
-    // Newer than the first fetch's cursor, which stopped at that fetch's now.
-    const alerts = [0, 1].map((i) => demo.add({ created: Date.now() - 200 + i }));
+    // Newer than the first fetch's cursor, which stopped at that fetch's now (it may have ended a moment
+    // ago); the Node 22 process starts later still, so they are inside its window.
+    const alerts = [0, 1].map((i) => demo.add({ created: Date.now() + 1 + i }));
     const { STATE_TABLE: _s, FERRY_INGEST_URL: _u, NODE_OPTIONS, ...literal } = hello.environment;
     // The bundle's handler invoked as the Lambda runtime would, in a Node 22 process of its own.
     const invoke = `
