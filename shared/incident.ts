@@ -113,6 +113,9 @@ const checkLabels = (incident: unknown, index: number, labels: unknown): void =>
   });
 };
 
+/** A UTF-16 surrogate without its pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Checks one incident against XSOAR's contract and returns it as XSOAR takes it: `occurred` in
  * RFC 3339 UTC with seconds (converted when its instant is certain), `severity` one of XSOAR's values,
@@ -145,6 +148,19 @@ export const validateIncident = (incident: unknown, index: number, maxBytes?: nu
   }
   if (dbotMirrorId !== undefined && typeof dbotMirrorId !== 'string') {
     fail(incident, index, 'dbotMirrorId', `must be a string, got ${typeof dbotMirrorId}`);
+  }
+  // A lone surrogate has no UTF-8 form: hashed (seen ids) or stored, it becomes U+FFFD, and two distinct
+  // ids would become one, the second silently dropped as a duplicate.
+  if (typeof dbotMirrorId === 'string' && LONE_SURROGATE.test(dbotMirrorId)) {
+    fail(incident, index, 'dbotMirrorId', 'has a lone UTF-16 surrogate, which no UTF-8 text can hold');
+  }
+  if (dbotMirrorId === undefined && typeof rawJSON === 'string' && LONE_SURROGATE.test(rawJSON)) {
+    fail(
+      incident,
+      index,
+      'rawJSON',
+      'has a lone UTF-16 surrogate (escape it as \\uXXXX, as JSON.stringify does)',
+    );
   }
   if (severity !== undefined && !SEVERITY_VALUES.includes(severity as number)) {
     fail(

@@ -124,6 +124,18 @@ describe('validateIncident', () => {
     expect(error.message).toMatch(/^Incident #0 is invalid: "dbotMirrorId" must be a string, got number/);
   });
 
+  it('refuses an id with a lone surrogate, which UTF-8 would merge with another id', () => {
+    // "\ud800" and "\udbff" both become U+FFFD once encoded: stored or hashed, they would be one id.
+    expect(() => validateIncident({ name: 'n', dbotMirrorId: 'a\ud800' }, 0)).toThrow(
+      /Incident #0 .*"dbotMirrorId".*lone UTF-16 surrogate/,
+    );
+    expect(() => validateIncident({ name: 'n', rawJSON: '{"id":"\udbff"}' }, 1)).toThrow(/"rawJSON".*lone/);
+    expect(validateIncident({ name: 'n', dbotMirrorId: 'a\ud83d\ude00' }, 2).dbotMirrorId).toBe('a😀');
+    expect(validateIncident({ name: 'n', rawJSON: JSON.stringify({ id: 'a\ud800' }) }, 3).rawJSON).toBe(
+      '{"id":"a\\ud800"}',
+    );
+  });
+
   it('refuses something that is not an object', () => {
     expect(failure('just text', 5)).toMatchObject({ field: '(incident)', index: 5 });
     expect(failure(null, 5).message).toMatch(/must be an object/);
