@@ -4,7 +4,6 @@ import { ConfigError } from '../errors.js';
 import { sleep } from '../retry.js';
 import type { RunOutcome } from '../runner/run-fetch.js';
 import type { ConformanceCheck, ConformanceSource, ConformanceTarget } from './conformance-target.js';
-import { kitDynamoStore } from './kit-dynamo.js';
 import { kitDocument, kitInstance } from './kit-instance.js';
 import { MemoryStateStore } from './memory-state-store.js';
 
@@ -92,7 +91,7 @@ const maxFetch = (target: ConformanceTarget) =>
 const resume = (target: ConformanceTarget, lookBackMinutes: number) =>
   withSource(target, async (source) => {
     const grid = timeGrid(target);
-    const store = await kitDynamoStore();
+    const store = await target.stateStore.open();
     const instance = kitInstance(target.connector, source, store, {
       first_fetch: '1 hour',
       max_fetch: 2,

@@ -1,4 +1,5 @@
 import type { Connector } from '../connector.js';
+import type { StateStore } from '../state/state-store.js';
 
 /** One request the source answered, as its rate-limit probe recorded it. */
 export interface SourceRequest {
@@ -63,10 +64,24 @@ export const ConformanceChecks = {
 export type ConformanceCheck = keyof typeof ConformanceChecks;
 
 /** What {@link runConformanceSuite} needs to know about one connector. */
+/**
+ * Where the resume check keeps its state: a real store the runner commits to (the check is about the
+ * store as much as the connector). The kit does not start one itself, so that it never depends on how
+ * a store is run; this repository's tests pass DynamoDB Local (`test/helpers/kit-dynamo.ts`).
+ */
+export interface KitStateStore {
+  /** Opens (or returns the already open) store. */
+  open(): Promise<StateStore>;
+  /** Closes it; called once after the last suite of a test file. */
+  close(): Promise<void>;
+}
+
 export interface ConformanceTarget {
   /** Shown in the suite's name. @default the connector's name */
   readonly name?: string;
   readonly connector: Connector;
+  /** The state store the resume check runs the connector on. */
+  readonly stateStore: KitStateStore;
   /** Starts a fresh, isolated source for one check. */
   readonly startSource: () => Promise<ConformanceSource>;
   /** The connector's own parameter mistakes (the suite adds an unknown key and a bad max_fetch). */

@@ -9,11 +9,11 @@ export {
   ConformanceChecks,
   type ConformanceSource,
   type ConformanceTarget,
+  type KitStateStore,
   type RateLimitProbe,
   type SourceRequest,
 } from './conformance-target.js';
 export { type CountingSink, createCountingSink, type RecordedBatch } from './counting-sink.js';
-export { kitDynamoStore, stopKitDynamo } from './kit-dynamo.js';
 export { type KitInstance, kitDocument, kitInstance } from './kit-instance.js';
 export { MemoryStateStore } from './memory-state-store.js';
 export { type RecordingProxy, type RecordingProxyOptions, startRecordingProxy } from './recording-proxy.js';

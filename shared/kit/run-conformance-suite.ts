@@ -1,19 +1,25 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { mayPrefetch } from '../runner/run-fetch.js';
 import { conformanceChecks } from './conformance-checks.js';
-import { type ConformanceCheck, ConformanceChecks, type ConformanceTarget } from './conformance-target.js';
-import { kitDynamoStore, stopKitDynamo } from './kit-dynamo.js';
+import {
+  type ConformanceCheck,
+  ConformanceChecks,
+  type ConformanceTarget,
+  type KitStateStore,
+} from './conformance-target.js';
 
-let cleanupRegistered = false;
+/** Stores whose closing is registered for the current test file: several suites share one. */
+const closing = new Set<KitStateStore>();
 
 /**
  * Registers the connector conformance suite (Vitest tests) for one connector against its own test
  * source. Call it at the top level of a test file, once per connector or configuration; the suites of
- * one file share one DynamoDB Local.
+ * one file that name the same `stateStore` share it, and it is closed after the file.
  *
  * @example
  * runConformanceSuite({
  *   connector: helloworld,
+ *   stateStore: kitDynamo, // test/helpers/kit-dynamo.ts
  *   startSource: async () => {
  *     const source = await startDemoSource({ apiKey: 'k', ratePerSecond: 0 });
  *     return { params: { url: source.url }, secrets: { apiKey: 'k' }, wrongSecrets: { apiKey: 'x' },
@@ -23,17 +29,18 @@ let cleanupRegistered = false;
  * });
  */
 export const runConformanceSuite = (target: ConformanceTarget): void => {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
+  const { stateStore } = target;
+  if (!closing.has(stateStore)) {
+    closing.add(stateStore);
     afterAll(async () => {
-      cleanupRegistered = false;
-      await stopKitDynamo();
+      closing.delete(stateStore);
+      await stateStore.close();
     });
   }
   const timeout = target.timeoutMs ?? 30_000;
   describe(`connector conformance: ${target.name ?? target.connector.name}`, () => {
     // DynamoDB Local takes seconds to start: in a hook, not inside the resume check's time limit.
-    if (target.skip?.resume === undefined) beforeAll(() => kitDynamoStore().then(() => undefined), 90_000);
+    if (target.skip?.resume === undefined) beforeAll(() => stateStore.open().then(() => undefined), 90_000);
     for (const check of Object.keys(ConformanceChecks) as ConformanceCheck[]) {
       const title = ConformanceChecks[check];
       const reason =

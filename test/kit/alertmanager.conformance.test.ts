@@ -8,6 +8,7 @@ import {
   skipWithoutAlertmanager,
   startAlertmanager,
 } from '../helpers/alertmanager.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 
 /**
  * The real Alertmanager (Debian's prometheus-alertmanager), one for the file; each check gets its own
@@ -32,6 +33,7 @@ interface Listed {
 
 if (!skipWithoutAlertmanager) {
   runConformanceSuite({
+    stateStore: kitDynamo,
     connector: alertmanager,
     startSource: async () => {
       const am = await server();

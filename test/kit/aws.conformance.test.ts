@@ -1,9 +1,11 @@
 import { guardduty } from '../../functions/guardduty/connector.js';
 import { securityhub } from '../../functions/securityhub/connector.js';
 import { runConformanceSuite } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import { guardDutySource, noSecretsReason, securityHubSource } from '../helpers/vendors/aws-sources.js';
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   connector: securityhub,
   startSource: () => securityHubSource(),
   // ASFF timestamps keep milliseconds (and more).
@@ -35,6 +37,7 @@ runConformanceSuite({
 });
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   connector: guardduty,
   startSource: () => guardDutySource(),
   timeStepMs: 1,

@@ -1,10 +1,12 @@
 import { helloworld } from '../../functions/helloworld/connector.js';
 import { runConformanceSuite } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import { startDemoConformanceSource } from './demo-conformance-source.js';
 
 const API_KEY = 'kit-demo-key';
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   connector: helloworld,
   startSource: () => startDemoConformanceSource(API_KEY),
   badParams: [

@@ -1,5 +1,6 @@
 import { httpjson } from '../../functions/httpjson/connector.js';
 import { type BadParams, runConformanceSuite } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import {
   crowdStrikeSource,
   gitHubOrgSource,
@@ -51,48 +52,56 @@ const badParams: BadParams[] = [
 ];
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + PagerDuty incidents',
   connector: httpjson,
   startSource: pagerDutySource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + Okta System Log',
   connector: httpjson,
   startSource: oktaSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + GitHub Dependabot (repository)',
   connector: httpjson,
   startSource: gitHubSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + GitHub Dependabot (organization)',
   connector: httpjson,
   startSource: gitHubOrgSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + CrowdStrike Falcon alerts (OAuth2, queries → entities)',
   connector: httpjson,
   startSource: crowdStrikeSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + Microsoft Graph security alerts v2 (OAuth2)',
   connector: httpjson,
   startSource: graphSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + SentinelOne threats',
   connector: httpjson,
   startSource: sentinelOneSource,
   badParams,
 });
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'httpjson + Jira issues by JQL',
   connector: httpjson,
   startSource: jiraSource,

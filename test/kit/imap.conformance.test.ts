@@ -3,6 +3,7 @@ import { afterAll } from 'vitest';
 import { imap } from '../../functions/imap/connector.js';
 import { runConformanceSuite } from '../../shared/kit/index.js';
 import { type DovecotServer, skipWithoutDovecot, startDovecot } from '../helpers/dovecot.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 
 /**
  * The real Dovecot (Debian's dovecot-imapd), one for the file; each check reads its own fresh folder,
@@ -34,6 +35,7 @@ const message = (messageId: string, date: Date, n: number) =>
 
 if (!skipWithoutDovecot) {
   runConformanceSuite({
+    stateStore: kitDynamo,
     connector: imap,
     startSource: async () => {
       const dovecot = await server();

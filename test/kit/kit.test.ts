@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type DemoAlert, helloworld } from '../../functions/helloworld/connector.js';
 import type { Connector, CursorConnector, WindowConnector } from '../../shared/connector.js';
-import { type ConformanceTarget, conformanceChecks, stopKitDynamo } from '../../shared/kit/index.js';
+import { type ConformanceTarget, conformanceChecks } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import { startDemoConformanceSource } from './demo-conformance-source.js';
 
 /**
@@ -13,10 +14,11 @@ import { startDemoConformanceSource } from './demo-conformance-source.js';
 const API_KEY = 'kit-self-test-key';
 type Params = { url: string };
 
-afterAll(() => stopKitDynamo());
+afterAll(() => kitDynamo.close());
 
 const targetFor = (connector: Connector): ConformanceTarget => ({
   connector,
+  stateStore: kitDynamo,
   startSource: () => startDemoConformanceSource(API_KEY),
 });
 

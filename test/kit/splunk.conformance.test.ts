@@ -1,8 +1,10 @@
 import { splunk } from '../../functions/splunk/connector.js';
 import { runConformanceSuite } from '../../shared/kit/index.js';
+import { kitDynamo } from '../helpers/kit-dynamo.js';
 import { splunkExampleSource } from '../helpers/vendors/aws-splunk-examples.js';
 
 runConformanceSuite({
+  stateStore: kitDynamo,
   name: 'splunk (ES notable events example)',
   connector: splunk,
   startSource: splunkExampleSource,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalDynamoClient, startTestDynamo } from '../../local/dynamodb.js';
 import { ensureTables } from '../../local/tables.js';
-import { DynamoStateStore } from '../state/dynamo-state-store.js';
+import type { KitStateStore } from '../../shared/kit/conformance-target.js';
+import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
 
 interface KitDynamo {
   readonly store: DynamoStateStore;
@@ -52,3 +53,6 @@ export const stopKitDynamo = async (): Promise<void> => {
   running = undefined;
   if (current) await (await current).stop();
 };
+
+/** The kit's state store in this repository's tests: DynamoDB Local, shared by the suites of a file. */
+export const kitDynamo: KitStateStore = { open: kitDynamoStore, close: stopKitDynamo };
