@@ -1,8 +1,8 @@
 import { ErrorCodes, errorMessage, SourceError } from './errors.js';
 import { type CrossOriginRedirects, type Hop, isRedirectStatus, nextHop } from './http-redirects.js';
+import { describeUrl, snippet, statusError } from './http-status-error.js';
 import type { PacedAnswer, RateLimitPacer } from './rate-limit-pacer.js';
-import { redactAndTruncate } from './redact.js';
-import { type BackoffOptions, backoffDelay, type RateLimitHeaders, retryAfterMs, sleep } from './retry.js';
+import { type BackoffOptions, backoffDelay, type RateLimitHeaders, sleep } from './retry.js';
 
 export interface HttpRequest {
   readonly url: string;
@@ -68,81 +68,6 @@ const withQuery = (url: string, query: HttpRequest['query']): string => {
     if (value !== undefined) target.searchParams.set(key, String(value));
   }
   return target.toString();
-};
-
-/** Strips the query string: it may carry credentials, and error messages end up in the history. */
-const describeUrl = (url: string): string => {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-};
-
-/** A body in an error message: redacted before it is shortened (a cut secret would no longer match). */
-const snippet = (text: string): string => redactAndTruncate(text, 300);
-
-/**
- * What a 401/403 body may say in an error: only the source's own short reason (`message`, `error`,
- * `error_description`, `detail`, `title`), redacted, capped. The rest of the body is dropped: an auth
- * failure is where a source echoes the credential it refused, in whatever form.
- */
-const authReason = (text: string): string => {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return '';
-  }
-  const fields = ['message', 'error_description', 'error', 'errors', 'detail', 'title'];
-  // `{"error": {"message": "…"}}` or `{"errors": [{"message": "…"}]}` (CrowdStrike) is as deep as real
-  // APIs nest it; a hostile body may nest far deeper.
-  const pick = (value: unknown, depth = 0): string | undefined => {
-    if (!value || typeof value !== 'object' || depth > 3) return undefined;
-    if (Array.isArray(value)) return pick(value[0], depth + 1);
-    for (const field of fields) {
-      const inner = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
-      if (typeof inner === 'string' && inner.trim() !== '') return inner;
-      const nested = pick(inner, depth + 1);
-      if (nested) return nested;
-    }
-    return undefined;
-  };
-  const reason = pick(body);
-  return reason ? `The source says: "${redactAndTruncate(reason.replace(/\s+/g, ' '), 120)}".` : '';
-};
-
-/** A 403 that is a spent rate limit (GitHub's primary limit), told by the source's remaining header. */
-const isSpentLimit = (status: number, headers: Headers, rateLimit: RateLimitHeaders | undefined) =>
-  status === 403 && rateLimit?.remaining !== undefined && headers.get(rateLimit.remaining)?.trim() === '0';
-
-const statusError = (
-  method: string,
-  url: string,
-  status: number,
-  text: string,
-  headers: Headers,
-  rateLimit?: RateLimitHeaders,
-) => {
-  const where = `${method} ${describeUrl(url)}`;
-  const spent = isSpentLimit(status, headers, rateLimit);
-  if ((status === 401 || status === 403) && !spent) {
-    return new SourceError(
-      ErrorCodes.SOURCE_AUTH,
-      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${authReason(text)}`.trim(),
-      { status, url: describeUrl(url) },
-    );
-  }
-  if (status === 429 || spent) {
-    const wait = retryAfterMs(headers, Date.now(), rateLimit);
-    return new SourceError(
-      ErrorCodes.SOURCE_RATE_LIMITED,
-      `${where} is rate limited (${spent ? `403, ${rateLimit?.remaining}: 0` : '429'})${wait === undefined ? '' : `; it asks to retry after ${Math.ceil(wait / 1000)}s`}. The next fetch retries; lower the fetch interval or max_fetch if it persists.`,
-      { status, url: describeUrl(url), ...(wait === undefined ? {} : { retryAfterMs: wait }) },
-    );
-  }
-  return new SourceError(
-    ErrorCodes.SOURCE_HTTP,
-    `${where} answered ${status}${status >= 500 ? ' (a server error at the source; the next fetch retries)' : ': check the instance parameters (URL, query)'}. ${snippet(text)}`.trim(),
-    { status, url: describeUrl(url) },
-  );
 };
 
 const isRetryableStatus = (status: number) => status === 429 || status >= 500;

@@ -1,3 +1,6 @@
+// Over 300 lines: the endpoint's persistence, its interface and its DynamoDB implementation in one file
+// (as the state stores are): idempotent puts, the duplicate-or-conflict read-back, the conflicts list and
+// the cursors of both listings, each condition written out where a reader checks it.
 import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,

@@ -1,3 +1,5 @@
+// Over 300 lines: the config file's whole schema (sinks, instances, common parameters) in one place,
+// because ferry.config.schema.json is generated from it and its parts refer to one another.
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
 import { isIsoDate, parseDuration } from '../duration.js';

@@ -1,3 +1,6 @@
+// Over 300 lines: runFetch is still one long function holding the drain loop. Issue 15 splits it into
+// named steps shared with replay (docs/architecture.md, "Open"); until then, read it with DESIGN's
+// numbered path beside it — its comments carry the step numbers.
 import { randomUUID } from 'node:crypto';
 import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';

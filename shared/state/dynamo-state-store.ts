@@ -1,3 +1,6 @@
+// Over 300 lines: the store's conditions are its concurrency model, and a reader must see every one of
+// them (acquire, commit with its seen-id log and hour counts, release, operator writes) side by side;
+// the layout lives in table-layout.ts, the log's planning in seen-log.ts, the reads in partition-queries.ts.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
