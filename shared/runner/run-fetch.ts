@@ -15,7 +15,7 @@ import {
   StateCorruptError,
   StateUnavailableError,
 } from '../errors.js';
-import { type Incident, incidentKey, validateIncident } from '../incident.js';
+import type { Incident } from '../incident.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { windowFetch } from '../lookback/window-fetch.js';
@@ -23,7 +23,7 @@ import { partitionIncidents, type QuarantineCandidate } from '../quarantine/part
 import { quarantineNotice, setAside } from '../quarantine/set-aside.js';
 import { createRateLimitPacer, type PacingStats } from '../rate-limit-pacer.js';
 import { redact } from '../redact.js';
-import type { KeyedIncident, Sink } from '../sinks/sink.js';
+import type { Sink } from '../sinks/sink.js';
 import {
   emptyHistoryRecord,
   type HistoryRecord,
@@ -76,18 +76,6 @@ export interface RunOutcome extends HistoryRecord {
 /** One fetch; `continuing` marks a drain's later page, which a window fetch starts at the cursor. */
 const fetchOnce = (connector: Connector, ctx: ConnectorContext, continuing: boolean): Promise<FetchResult> =>
   connector.style === 'window' ? windowFetch(connector, ctx, { continuing }) : connector.fetchIncidents(ctx);
-
-/** Step 4 and the first half of 5: every incident valid, each key once per push. */
-export const validateAndKey = (incidents: unknown[]): { keyed: KeyedIncident[]; repeated: number } => {
-  if (!Array.isArray(incidents)) throw new TypeError('fetchIncidents must return { incidents: [...] }');
-  const byKey = new Map<string, KeyedIncident>();
-  incidents.forEach((raw, index) => {
-    const incident = validateIncident(raw, index);
-    const key = incidentKey(incident);
-    if (!byKey.has(key)) byKey.set(key, { key, incident });
-  });
-  return { keyed: [...byKey.values()], repeated: incidents.length - byKey.size };
-};
 
 const lastMessage = (messages: HealthMessage[]) => messages.at(-1);
 

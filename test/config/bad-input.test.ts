@@ -12,7 +12,7 @@ import { createSecretResolver } from '../../shared/config/secrets.js';
 import { ConfigError, ErrorCodes } from '../../shared/errors.js';
 import { createFetchHandler } from '../../shared/handler/create-fetch-handler.js';
 import { validateIncident } from '../../shared/incident.js';
-import { type RunOutcome, validateAndKey } from '../../shared/runner/run-fetch.js';
+import type { RunOutcome } from '../../shared/runner/run-fetch.js';
 import { INGEST_TOKEN, startTestIngest, storedIds } from '../helpers/ingest.js';
 import {
   anInstanceId,
@@ -153,11 +153,10 @@ describe('incidents that break the contract: a clear error naming the incident a
     ['rawJSON not a string', { ...valid, rawJSON: { a: 1 } }, /"rawJSON"/],
     ['dbotMirrorId not a string', { ...valid, dbotMirrorId: 12 }, /"dbotMirrorId"/],
   ])('%s', (_, incident, field) => {
-    expect(() => validateAndKey([valid, incident])).toThrow(/Incident #1 .*is invalid/);
-    expect(() => validateAndKey([valid, incident])).toThrow(field);
-    expect(() => validateAndKey([valid, incident])).toThrow(
-      /the fetch was not committed, so nothing is lost/,
-    );
+    expect(validateIncident(valid, 0)).toEqual(valid);
+    expect(() => validateIncident(incident, 1)).toThrow(/Incident #1 .*is invalid/);
+    expect(() => validateIncident(incident, 1)).toThrow(field);
+    expect(() => validateIncident(incident, 1)).toThrow(/the fetch was not committed, so nothing is lost/);
   });
 
   it('too big: over the limit given, naming its size', () => {
