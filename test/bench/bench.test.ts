@@ -13,8 +13,8 @@ import { type BenchEnvironment, startBenchEnvironment } from '../../bench/enviro
 import { machineInfo } from '../../bench/machine.js';
 import { renderReport } from '../../bench/report.js';
 import type { BenchOptions, BenchResult, Measurement } from '../../bench/result.js';
-import { startTestDynamo } from '../../local/dynamodb.js';
 import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
+import { startTestDynamo } from '../helpers/test-dynamo.js';
 
 // A smoke test: every benchmark runs end to end at tiny sizes and reports well-formed figures. It
 // asserts no timing: figures come from `npm run bench`, never from tests.

@@ -21,12 +21,13 @@ import { unbundledSdkModules } from '../../cdk/lambda-bundling.js';
 import { connectorNames } from '../../functions/connectors.js';
 import { DynamoIncidentStore } from '../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../local/aws-endpoints/server.js';
 import { type DemoSource, startDemoSource } from '../../local/demo-source/server.js';
-import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo } from '../../local/dynamodb.js';
 import { createLambdaContext } from '../../local/lambda-context.js';
 import { ensureTables } from '../../local/tables.js';
 import { createLogger } from '../../shared/logger.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../helpers/aws-endpoints/server.js';
+import { startTestDynamo } from '../helpers/test-dynamo.js';
 import { tempDir, writeConfig } from './helpers.js';
 
 /**

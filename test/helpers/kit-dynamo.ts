@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalDynamoClient, startTestDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient } from '../../local/dynamodb.js';
 import { ensureTables } from '../../local/tables.js';
 import type { KitStateStore } from '../../shared/kit/conformance-target.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { startTestDynamo } from './test-dynamo.js';
 
 interface KitDynamo {
   readonly store: DynamoStateStore;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIncidentStore } from '../../functions/ingest/incident-store.js';
-import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo } from '../../local/dynamodb.js';
 import { ensureTables, type TableNames } from '../../local/tables.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
+import { startTestDynamo } from './test-dynamo.js';
 
 /** One DynamoDB Local per test file, with its own state and incidents tables. */
 export interface DynamoFixture {

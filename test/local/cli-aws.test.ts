@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestServer } from '../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../local/aws-endpoints/server.js';
 import { type DemoSource, startDemoSource } from '../../local/demo-source/server.js';
 import type { HistoryRecord } from '../../shared/state/history-record.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../helpers/aws-endpoints/server.js';
 import { INGEST_TOKEN, startTestIngest, storedIds } from '../helpers/ingest.js';
 import {
   anInstanceId,

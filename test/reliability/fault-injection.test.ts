@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoAlert, helloworld } from '../../functions/helloworld/connector.js';
-import { CrashPoints } from '../../local/faults/crash-points.js';
 import type { Connector } from '../../shared/connector.js';
 import type { Sink } from '../../shared/sinks/sink.js';
+import { CrashPoints } from '../helpers/faults/crash-points.js';
 import { DYNAMO_START_TIMEOUT_MS } from '../helpers/local-dynamo.js';
 import {
   aFerrySink,

@@ -3,16 +3,6 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { helloworld } from '../../functions/helloworld/connector.js';
 import type { IngestServer } from '../../functions/ingest/server.js';
 import { type DemoSource, startDemoSource } from '../../local/demo-source/server.js';
-import {
-  type CrashPoint,
-  crashingSink,
-  crashingStore,
-  createCrashSwitch,
-  instrumentConnector,
-} from '../../local/faults/crash-points.js';
-import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/faults/dynamo-proxy.js';
-import { type SinkFaultProxy, startSinkFaultProxy } from '../../local/faults/sink-proxy.js';
-import { type SourceFaultProxy, startSourceFaultProxy } from '../../local/faults/source-proxy.js';
 import { type InstanceDocument, instanceDocumentSchema } from '../../shared/config/schema.js';
 import type { Connector } from '../../shared/connector.js';
 import { errorCode } from '../../shared/errors.js';
@@ -24,6 +14,16 @@ import type { Sink } from '../../shared/sinks/sink.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
 import { DynamoQuarantineStore } from '../../shared/state/quarantine-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
+import {
+  type CrashPoint,
+  crashingSink,
+  crashingStore,
+  createCrashSwitch,
+  instrumentConnector,
+} from '../helpers/faults/crash-points.js';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '../helpers/faults/dynamo-proxy.js';
+import { type SinkFaultProxy, startSinkFaultProxy } from '../helpers/faults/sink-proxy.js';
+import { type SourceFaultProxy, startSourceFaultProxy } from '../helpers/faults/source-proxy.js';
 import { INGEST_TOKEN, listAllIncidents, startTestIngest } from '../helpers/ingest.js';
 import { anInstanceId, type DynamoFixture, startDynamoFixture } from '../helpers/local-dynamo.js';
 import { createManualClock, type ManualClock, silentLogger } from '../helpers/runtime.js';

@@ -176,7 +176,7 @@ export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
     'no secret leaked. Every scenario below runs against the real components on one machine: DynamoDB',
     'Local (behind a fault-injecting proxy), the reference ingestion endpoint (behind one), the demo',
     'source (behind one), the real runner. Clocks are injected; each scenario is seeded and replays',
-    'identically. Faults live in `local/faults/`, scenarios in `test/reliability/scenarios.ts`.',
+    'identically. Faults live in `test/helpers/faults/`, scenarios in `test/reliability/scenarios.ts`.',
     '',
     'For every scenario: **lost** = alerts the source holds in the fetched range that never reached the',
     'endpoint (must be 0); **dup. before dedupe** = incidents the endpoint received again and answered as',

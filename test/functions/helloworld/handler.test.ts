@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IngestServer } from '../../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { type DemoSource, startDemoSource } from '../../../local/demo-source/server.js';
 import type { FetchHandlerResult } from '../../../shared/handler/create-fetch-handler.js';
 import type { FetchEvent } from '../../../shared/handler/fetch-event.js';
 import type { TestOutcome } from '../../../shared/handler/run-connector-test.js';
 import type { RunOutcome } from '../../../shared/runner/run-fetch.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { INGEST_TOKEN, startTestIngest, storedIds } from '../../helpers/ingest.js';
 import {
   anInstanceId,

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as IngestHandler } from '../../../functions/ingest/handler.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { anIncident, anInstance, type IncidentsTableFixture, startIncidentsTable } from './helpers.js';
 
 const token = 'lambda-test-token-0123456789';

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoIncidentStore, incidentsTableDefinition } from '../../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
-import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo } from '../../../local/dynamodb.js';
 import { createLogger } from '../../../shared/logger.js';
+import { startTestDynamo } from '../../helpers/test-dynamo.js';
 
 /** A real DynamoDB Local (java) with a fresh incidents table built from the shared definition. */
 export interface IncidentsTableFixture {

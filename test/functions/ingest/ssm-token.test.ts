@@ -1,8 +1,8 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSsmTokenSource } from '../../../functions/ingest/ssm-token.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { redactString } from '../../../shared/redact.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { silentLogger } from './helpers.js';
 
 const parameterName = '/ferry/ingest/token';

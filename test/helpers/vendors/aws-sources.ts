@@ -1,5 +1,5 @@
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import type { ConformanceSource } from '../../../shared/kit/index.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../aws-endpoints/server.js';
 
 /**
  * Security Hub and GuardDuty sources for the connector kit and the connectors' tests: the local AWS

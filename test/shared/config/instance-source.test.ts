@@ -1,8 +1,8 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { createSsmInstanceSource, instanceParameterName } from '../../../shared/config/instance-source.js';
 import { ConfigError } from '../../../shared/errors.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 
 let aws: AwsEndpoints;
 let ssm: SSMClient;

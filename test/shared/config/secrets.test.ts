@@ -1,9 +1,9 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { createSecretResolver } from '../../../shared/config/secrets.js';
 import { SecretMissingError } from '../../../shared/errors.js';
 import { redact } from '../../../shared/redact.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 
 let aws: AwsEndpoints;
 let ssm: SSMClient;

@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DynamoIncidentStore } from '../../../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../../../functions/ingest/server.js';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { instanceDocumentSchema } from '../../../shared/config/schema.js';
 import type { CursorConnector } from '../../../shared/connector.js';
 import type { Incident } from '../../../shared/incident.js';
@@ -15,6 +14,7 @@ import type { Sink } from '../../../shared/sinks/sink.js';
 import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xsoar-sink.js';
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
 import type { StateStore } from '../../../shared/state/state-store.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { aBatch } from '../../helpers/incidents.js';
 import {
   startXsoarStandIn,

@@ -1,6 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
 import { SinkError } from '../../../shared/errors.js';
 import type { Incident } from '../../../shared/incident.js';
 import { entrySize, toEntry } from '../../../shared/sinks/eventbridge-entries.js';
@@ -9,6 +8,7 @@ import {
   type EventBridgeSinkOptions,
 } from '../../../shared/sinks/eventbridge-sink.js';
 import { TRUNCATED_LABEL } from '../../../shared/sinks/fit-incident.js';
+import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { aBatch, anIncident } from '../../helpers/incidents.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

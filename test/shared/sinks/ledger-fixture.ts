@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLocalDynamoClient, type LocalDynamo, startTestDynamo } from '../../../local/dynamodb.js';
+import { createLocalDynamoClient, type LocalDynamo } from '../../../local/dynamodb.js';
 import { ensureTables, type TableNames } from '../../../local/tables.js';
 import { DynamoDeliveryLedger } from '../../../shared/state/delivery-ledger.js';
+import { startTestDynamo } from '../../helpers/test-dynamo.js';
 
 /** DynamoDB Local (java) with a fresh state table, a ledger on it, and a count of requests by operation. */
 export interface LedgerFixture {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CrashSwitch, crashingStore, SimulatedCrash } from '../../../local/faults/crash-points.js';
 import { instanceDocumentSchema } from '../../../shared/config/schema.js';
 import type { CursorConnector } from '../../../shared/connector.js';
 import type { Incident } from '../../../shared/incident.js';
@@ -11,6 +10,7 @@ import type { Sink } from '../../../shared/sinks/sink.js';
 import { createXsoarSink, type XsoarSinkOptions } from '../../../shared/sinks/xsoar-sink.js';
 import type { DeliveryLedger } from '../../../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../../../shared/state/dynamo-state-store.js';
+import { type CrashSwitch, crashingStore, SimulatedCrash } from '../../helpers/faults/crash-points.js';
 import { isGoTime } from '../../helpers/xsoar/contract.js';
 import {
   startXsoarStandIn,

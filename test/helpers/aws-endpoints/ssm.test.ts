@@ -10,7 +10,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from './server.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

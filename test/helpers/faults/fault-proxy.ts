@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type ListeningServer, listen } from '../../shared/listen.js';
+import { type ListeningServer, listen } from '../../../shared/listen.js';
 
 /** A proxy on an ephemeral port of 127.0.0.1; `handle` decides, per request, what the client sees. */
 export type ListeningProxy = Pick<ListeningServer, 'url' | 'close'>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { text as readBody } from 'node:stream/consumers';
-import { listen } from '../../shared/listen.js';
+import { listen } from '../../../shared/listen.js';
 import {
   createLocalEventBridge,
   type LocalEventBridge,

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from './server.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

@@ -1,7 +1,7 @@
-import type { Connector, ConnectorContext, FetchResult } from '../../shared/connector.js';
-import { windowFetch } from '../../shared/lookback/window-fetch.js';
-import type { Sink } from '../../shared/sinks/sink.js';
-import type { StateStore } from '../../shared/state/state-store.js';
+import type { Connector, ConnectorContext, FetchResult } from '../../../shared/connector.js';
+import { windowFetch } from '../../../shared/lookback/window-fetch.js';
+import type { Sink } from '../../../shared/sinks/sink.js';
+import type { StateStore } from '../../../shared/state/state-store.js';
 
 /** The step boundaries of DESIGN.md's fetch path at which a process can die. */
 export const CrashPoints = [

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { createLambdaContext } from '../lambda-context.js';
+import { createLambdaContext } from '../../../local/lambda-context.js';
 import { type AwsResponse, localAccountId, localRegion } from './protocol.js';
 
 /** A handler the local Lambda can run: the same signature as a deployed Node.js handler. */

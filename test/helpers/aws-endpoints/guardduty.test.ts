@@ -5,7 +5,7 @@ import {
   ListFindingsCommand,
 } from '@aws-sdk/client-guardduty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from './server.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoints, startAwsEndpoints } from '../../../local/aws-endpoints/server.js';
+import { type AwsEndpoints, startAwsEndpoints } from './server.js';
 
 // @aws-sdk/client-lambda is not a dependency: call Invoke's REST shape with plain fetch.
 function invoke(url: string, functionName: string, payload: unknown, invocationType = 'RequestResponse') {
