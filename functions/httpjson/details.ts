@@ -1,6 +1,7 @@
 import type { ConnectorContext } from '../../shared/connector.js';
 import { ErrorCodes, SourceError } from '../../shared/errors.js';
 import type { HttpRequest, HttpResponse } from '../../shared/http-client.js';
+import { type DetailsPage, detailsPageQuery, FIRST_DETAILS_PAGE, nextDetailsPage } from './details-pages.js';
 import { readPath } from './json-path.js';
 import { withBody } from './page-request.js';
 import type { HttpJsonDetails, HttpJsonParams } from './params.js';
@@ -17,7 +18,8 @@ import {
  * Chained requests: the main request listed ids (CrowdStrike's `/alerts/queries/alerts/v2`), and the
  * details come from a second endpoint in batches (`/alerts/entities/alerts/v2`, POST
  * `{"composite_ids": [...]}`), or one GET per id. The details keep the listed order, so the window's
- * order checks and time filter apply to them as to any page.
+ * order checks and time filter apply to them as to any page. A details answer that pages is followed to
+ * the end of its batch (`details.pagination`, details-pages.ts).
  */
 
 const ID_IN_TEXT = /\{\{\s*id\s*\}\}/g;
@@ -46,14 +48,23 @@ const listedId = (chain: HttpJsonDetails, item: unknown, index: number): string 
   return String(value);
 };
 
-/** The details request of one batch of ids. */
+/** The details request of one batch of ids, at `page` of the details' own pagination. */
 const detailsRequest = (
   ctx: ConnectorContext<HttpJsonParams>,
   chain: HttpJsonDetails,
   ids: readonly string[],
   window: RequestValues,
+  page: DetailsPage,
 ): HttpRequest => {
-  const values: RequestValues = { ...window, ids, id: ids[0] };
+  const values: RequestValues = {
+    ...window,
+    ids,
+    id: ids[0],
+    ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+  };
+  const body = withBody({ ...ctx.params.headers, ...chain.headers }, chain.body, chain.body_type, values);
+  // A next URL from the source carries its own query; a POST body is sent again with the batch's ids.
+  if (page.url !== undefined) return { method: chain.method, url: page.url, ...body };
   const url = new URL(chain.url.replace(ID_IN_TEXT, encodeURIComponent(ids[0] ?? '')));
   for (const [name, template] of Object.entries(chain.query_params)) {
     const value = typeof template === 'string' ? renderRequestValue(template, values) : template;
@@ -64,11 +75,9 @@ const detailsRequest = (
       else for (const id of value) url.searchParams.append(name, id);
     } else url.searchParams.append(name, String(value));
   }
-  return {
-    method: chain.method,
-    url: url.toString(),
-    ...withBody({ ...ctx.params.headers, ...chain.headers }, chain.body, chain.body_type, values),
-  };
+  for (const [name, value] of Object.entries(detailsPageQuery(chain, page)))
+    url.searchParams.set(name, value);
+  return { method: chain.method, url: url.toString(), ...body };
 };
 
 const detailItems = (chain: HttpJsonDetails, response: HttpResponse<unknown>): unknown[] => {
@@ -81,6 +90,25 @@ const detailItems = (chain: HttpJsonDetails, response: HttpResponse<unknown>): u
     `The details endpoint answered without an array at ${chain.items_path === '' ? 'the response itself' : `details.items_path "${chain.items_path}"`} (found ${describe(found)}). Check details.items_path.`,
     { status: response.status },
   );
+};
+
+/** Every details item of one batch: its first page, then the details' own pagination to its end. */
+const batchDetails = async (
+  ctx: ConnectorContext<HttpJsonParams>,
+  ids: readonly string[],
+  window: RequestValues,
+): Promise<unknown[]> => {
+  const chain = ctx.params.details!;
+  const limit = { scope: 'details' as const, config: chain.rate_limit ?? ctx.params.rate_limit };
+  const items: unknown[] = [];
+  let page: DetailsPage | undefined = FIRST_DETAILS_PAGE;
+  while (page) {
+    const response = await sendRequest(ctx, detailsRequest(ctx, chain, ids, window, page), limit);
+    const found = detailItems(chain, response);
+    items.push(...found);
+    page = nextDetailsPage(ctx, ids, page, response, found.length);
+  }
+  return items;
 };
 
 const isNotFound = (error: unknown) => error instanceof SourceError && error.details.status === 404;
@@ -99,13 +127,12 @@ export const fetchDetails = async (
   const matchField = chain.match_field ?? ctx.params.fields.id;
   const ids = listed.map((item, index) => listedId(chain, item, index));
   const size = batchSizeOf(chain);
-  const limit = { scope: 'details' as const, config: chain.rate_limit ?? ctx.params.rate_limit };
   const byId = new Map<string, unknown>();
   for (let at = 0; at < ids.length; at += size) {
     const batch = ids.slice(at, at + size);
     let items: unknown[];
     try {
-      items = detailItems(chain, await sendRequest(ctx, detailsRequest(ctx, chain, batch, window), limit));
+      items = await batchDetails(ctx, batch, window);
     } catch (error) {
       if (size === 1 && isNotFound(error)) {
         ctx.logger.warn('A listed item has no details any more (404); skipped', { id: batch[0] });

@@ -105,8 +105,11 @@ export const toHttpRequest = (ctx: ConnectorContext<HttpJsonParams>, page: PageR
   };
 };
 
-/** A next URL on another origin would receive the instance's credentials: refuse it. */
-const sameOrigin = (ctx: ConnectorContext<HttpJsonParams>, next: string, what: string): string => {
+/**
+ * A next URL on another origin than `url`'s would receive the instance's credentials: refuse it. Used
+ * by the main request's pagination and the details' (whose `details.url` is on that origin too).
+ */
+export const sameOrigin = (ctx: ConnectorContext<HttpJsonParams>, next: string, what: string): string => {
   const expected = new URL(ctx.params.url).origin;
   if (new URL(next).origin !== expected) {
     throw new SourceError(

@@ -225,6 +225,21 @@ const details = z
     ids_separator: z.string().min(1).optional(),
     /** The details endpoint's own rate-limit headers; the main request's when not set. */
     rate_limit: rateLimit.optional(),
+    /**
+     * The details answer's own pagination (a batch answered in pages), followed to its end for every
+     * batch: the same kinds as `pagination`, filled per batch ({{cursor}} is the details' cursor). A next
+     * URL must stay on the origin of `url`. @default none
+     */
+    pagination: pagination.default({ type: 'none' }),
+    /** The most items one details page holds: a shorter page is the last ("page", "offset" without more_path). */
+    page_size: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+    /** Details pages per batch at most; a batch that needs more fails the fetch, naming this field. @default 20 */
+    max_pages: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000')
+      .default(20),
   })
   .strict();
 
@@ -417,6 +432,7 @@ const checkDetails = (params: ParamsObject, chain: NonNullable<ParamsObject['det
   }
   if (chain.method === 'GET' && chain.body !== undefined)
     issue(['details', 'body'], 'is sent only with "method": "POST"');
+  checkDetailsPagination(chain, used, issue);
   // Compared only when both parse: a malformed URL already has its own issue.
   const detailsUrl = chain.url.replace(/\{\{\s*id\s*\}\}/g, 'x');
   if (URL.canParse(detailsUrl) && URL.canParse(params.url)) {
@@ -440,6 +456,36 @@ const checkDetails = (params: ParamsObject, chain: NonNullable<ParamsObject['det
     }
   }
   checkBody({ ...chain, headers: { ...params.headers, ...chain.headers } }, ['details'], issue);
+};
+
+/** The details' pagination fits their request: its parameter is not set twice, a cursor is sent somewhere. */
+const checkDetailsPagination = (
+  chain: NonNullable<ParamsObject['details']>,
+  used: ReadonlySet<string>,
+  issue: Issue,
+) => {
+  const { pagination: paging } = chain;
+  if (paging.type === 'cursor' && paging.param === undefined && !used.has('cursor')) {
+    issue(
+      ['details', 'pagination', 'param'],
+      'is required unless details.query_params or details.body uses {{cursor}}',
+    );
+  }
+  if (paging.type !== 'cursor' && used.has('cursor')) {
+    issue(
+      ['details'],
+      'uses {{cursor}}, which only a "cursor" details.pagination fills: set details.pagination or remove {{cursor}}',
+    );
+  }
+  if ((paging.type === 'page' || paging.type === 'offset') && paging.param in chain.query_params) {
+    issue(
+      ['details', 'query_params', paging.param],
+      'is set by details.pagination; remove it from details.query_params',
+    );
+  }
+  if (paging.type === 'none' && chain.page_size !== undefined) {
+    issue(['details', 'page_size'], 'is read only with a details.pagination: set one, or remove page_size');
+  }
 };
 
 export type HttpJsonParams = z.infer<typeof httpJsonParams>;

@@ -18,7 +18,8 @@ import {
  * JSON or `application/x-www-form-urlencoded`; any other is refused with 415.
  *
  * Details (the second step): `GET /events/<id>` answers one item (404 once deleted); `GET /lookup?ids=a&ids=b`
- * and `POST /lookup` `{"ids": [...]}` answer `{"resources": [...]}`, newest first (not the asked order).
+ * and `POST /lookup` `{"ids": [...]}` answer `{"resources": [...]}`, newest first (not the asked order);
+ * `GET /lookup?per_page=n` answers in pages (`page`, then `links.next` and `Link: <...>; rel="next"`).
  */
 
 export interface FeedItem {
@@ -102,7 +103,24 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
     const [found] = live([c.req.param('id')]);
     return found ? c.json(found) : c.json({ error: 'not found' }, 404);
   });
-  app.get('/lookup', (c) => c.json({ resources: live(c.req.queries('ids') ?? []) }));
+  app.get('/lookup', (c) => {
+    const found = live(c.req.queries('ids') ?? []);
+    const per = Number(c.req.query('per_page') ?? found.length);
+    if (!(per > 0)) return c.json({ resources: found });
+    // Paged with ?per_page=n: `page` (1-based), then `links.next` and `Link` to the next page.
+    const pageNumber = Number(c.req.query('page') ?? 1);
+    const resources = found.slice((pageNumber - 1) * per, pageNumber * per);
+    if (pageNumber * per >= found.length) return c.json({ resources, links: { next: null } });
+    const next = new URL(c.req.url);
+    if (state.linkOrigin) {
+      const origin = new URL(state.linkOrigin);
+      next.protocol = origin.protocol;
+      next.host = origin.host;
+    }
+    next.searchParams.set('page', String(pageNumber + 1));
+    c.header('Link', `<${next}>; rel="next"`);
+    return c.json({ resources, links: { next: next.toString() } });
+  });
   app.post('/lookup', async (c) => {
     const body = await bodyOf(c);
     if (!body) return c.json({ error: 'unsupported media type' }, 415);

@@ -188,6 +188,67 @@ describe('the httpjson parameters', () => {
       'params.details.batch_size must be 1 (or left out) when the details request uses {{id}}',
     ],
     [
+      'a details cursor pagination that sends its cursor nowhere',
+      {
+        details: {
+          url: 'https://api.example.com/entities',
+          query_params: { ids: '{{ids}}' },
+          pagination: { type: 'cursor', cursor_path: 'meta.next' },
+        },
+      },
+      'params.details.pagination.param is required unless details.query_params or details.body uses {{cursor}}',
+    ],
+    [
+      'a details {{cursor}} without a cursor pagination',
+      {
+        details: {
+          url: 'https://api.example.com/entities',
+          query_params: { ids: '{{ids}}', after: '{{cursor}}' },
+        },
+      },
+      'params.details uses {{cursor}}, which only a "cursor" details.pagination fills',
+    ],
+    [
+      'a details page parameter also in its query_params',
+      {
+        details: {
+          url: 'https://api.example.com/entities',
+          query_params: { ids: '{{ids}}', page: 1 },
+          pagination: { type: 'page', param: 'page' },
+        },
+      },
+      'params.details.query_params.page is set by details.pagination',
+    ],
+    [
+      'an unknown details pagination',
+      {
+        details: {
+          url: 'https://api.example.com/entities',
+          query_params: { ids: '{{ids}}' },
+          pagination: { type: 'scroll' },
+        },
+      },
+      'params.details.pagination.type must be "none", "page", "offset", "cursor", "link" or "next_url"',
+    ],
+    [
+      'a details page_size without a details pagination',
+      {
+        details: {
+          url: 'https://api.example.com/entities',
+          query_params: { ids: '{{ids}}' },
+          page_size: 100,
+        },
+      },
+      'params.details.page_size is read only with a details.pagination',
+    ],
+    [
+      'a details max_pages of 0',
+      {
+        details: { url: 'https://api.example.com/entities', query_params: { ids: '{{ids}}' }, max_pages: 0 },
+      },
+      'params.details.max_pages must be at least 1',
+    ],
+    [
       'a details placeholder in the main request',
       { query_params: { since: '{{start}}', ids: '{{ids}}' } },
       'params.query_params.ids uses {{ids}}; a request may use only',

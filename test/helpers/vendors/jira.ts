@@ -22,6 +22,8 @@ import {
  * - JQL dates are `"yyyy/MM/dd HH:mm"`, `"yyyy-MM-dd HH:mm"`, `"yyyy/MM/dd"` or `"yyyy-MM-dd"`, read in
  *   the searching user's time zone (their profile setting); anything else: 400 with `errorMessages`.
  *   `updated`/`created` in the answer are `2026-03-10T08:30:00.000-0400`, in that zone too.
+ * - `key in (SEC-1, SEC-2)` (JQL operators, IN) selects issues by key or id: with every field asked
+ *   (`fields=*all`) a batch of more than 100 comes back in pages by `nextPageToken`, as any search does.
  * - Rate limited: 429 with `Retry-After` (seconds).
  */
 
@@ -96,7 +98,7 @@ const jiraError = (c: Context, status: 400, message: string) =>
 
 type Clause = (issue: JiraIssue, updatedMs: number, createdMs: number) => boolean;
 
-/** The JQL subset the stand-in understands: `project = KEY` and date comparisons joined by AND, ORDER BY. */
+/** The JQL subset the stand-in understands: `project = KEY`, `key in (...)` and date comparisons joined by AND, ORDER BY. */
 const parseJql = (
   jql: string,
   zone: string,
@@ -114,6 +116,20 @@ const parseJql = (
     const project = /^\s*project\s*=\s*"?([A-Z][A-Z0-9]+)"?\s*$/i.exec(part);
     if (project) {
       clauses.push((issue) => issue.key.startsWith(`${project[1]}-`));
+      continue;
+    }
+    // "Advanced search reference – JQL fields", Issue key: `key` (alias `issueKey`, `id`) takes IN with a
+    // list ("JQL operators", IN): `key in (SEC-1, SEC-2)`; chained requests ask details this way.
+    const keys = /^\s*(key|issuekey|id)\s+in\s*\(([^)]*)\)\s*$/i.exec(part);
+    if (keys) {
+      const wanted = new Set(
+        keys[2]!
+          .split(',')
+          .map((key) => key.trim().replace(/^"(.*)"$/, '$1'))
+          .filter((key) => key !== ''),
+      );
+      if (wanted.size === 0) return `Error in the JQL Query: expecting a value for '${keys[1]}' but got ')'.`;
+      clauses.push((issue) => wanted.has(issue.key) || wanted.has(issue.id));
       continue;
     }
     const compare = /^\s*(updated|created)\s*(>=|<=|>|<|=)\s*"([^"]*)"\s*$/i.exec(part);
