@@ -4,8 +4,8 @@ import { runSearch, type SplunkResult } from './search-job.js';
 import { resultTimeMs, resultToIncident } from './to-incident.js';
 
 /**
- * The Splunk connector: a time-window connector that runs the instance's search as a search job over
- * each window (earliest_time/latest_time bound to it, look-back included), polls the job until it is
+ * The Splunk connector: a time-window connector that runs the instance's search (ad-hoc SPL, or a saved
+ * search dispatched) as a search job over each window (earliest/latest time bound to it, look-back included), polls the job until it is
  * done and pages through its results. Code rather than httpjson: a job is created, awaited, read and
  * deleted — four calls in sequence, not one request.
  */
@@ -27,7 +27,7 @@ export const splunk = defineConnector<
     const events = results.filter((result) => !Number.isNaN(resultTimeMs(result)));
     if (events.length < results.length) {
       ctx.health(
-        `${results.length - events.length} result(s) had no _time and were skipped; keep _time in params.search.`,
+        `${results.length - events.length} result(s) had no _time and were skipped; keep _time in the search's results.`,
         {
           isError: true,
         },
@@ -39,7 +39,8 @@ export const splunk = defineConnector<
   toIncident: (result, ctx) => resultToIncident(result, ctx.params),
 
   async test(ctx) {
-    // One job over the last minute proves the URL, the token, the search and the job lifecycle.
+    // One job over the last minute proves the URL, the token, the search (a saved search: that it exists
+    // in the namespace) and the job lifecycle.
     await runSearch(ctx, { start: new Date(ctx.now.getTime() - 60_000), end: ctx.now, limit: 1 });
   },
 });

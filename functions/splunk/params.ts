@@ -5,8 +5,11 @@ const fieldName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'must be a Splunk field name such as "event_id"');
 
+const namespaceName = (example: string) =>
+  z.string().regex(/^[A-Za-z0-9_.@-]+$/, `must be a Splunk ${example}`);
+
 /** The Splunk connector's own parameters; defaults suit Splunk ES notable events. */
-export const splunkParams = z
+const splunkObject = z
   .object({
     /** splunkd's management URL (port 8089 by default), not Splunk Web's. */
     url: z.url({
@@ -17,12 +20,22 @@ export const splunkParams = z
      * `search ` in front, as Splunk Web does. The connector appends `| sort 0 +_time | head <n>`, so the
      * results must keep `_time` (event searches and `notable` do).
      */
-    search: z.string().trim().min(1, 'must be an SPL search such as "search `notable`"'),
-    /** Run in this app's namespace (`/servicesNS/nobody/<app>/`), for its macros and lookups. @default - /services/ */
-    app: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'must be an app folder name such as "SplunkEnterpriseSecuritySuite"')
-      .optional(),
+    search: z.string().trim().min(1, 'must be an SPL search such as "search `notable`"').optional(),
+    /**
+     * Instead of `search`: the name of a saved search (a report or correlation search) to dispatch over
+     * each window (`saved/searches/{name}/dispatch` with `dispatch.earliest_time`/`latest_time` bound to
+     * it), in the `app`/`owner` namespace; its alert actions are not triggered. Its results need `_time`.
+     */
+    saved_search: z.string().trim().min(1, 'must be the name of a saved search').optional(),
+    /** Run in this app's namespace (`/servicesNS/<owner>/<app>/`), for its macros, lookups and saved searches. @default - /services/ */
+    app: namespaceName('app folder name such as "SplunkEnterpriseSecuritySuite"').optional(),
+    /** The namespace's user with `app`: "nobody" reaches what the app shares, a user name that user's private objects. @default 'nobody' */
+    owner: namespaceName('user name such as "admin", or "nobody"').optional(),
+    /**
+     * A saved search's job stops at this many results (`dispatch.max_count`, 500 in savedsearches.conf
+     * unless set); a window that reaches it fails instead of losing events. @default 50000
+     */
+    max_results: z.number().int().min(1).max(1_000_000).default(50_000),
     /** `Authorization: Bearer <token>` for an authentication token, `Splunk <token>` for a session key. @default 'Bearer' */
     auth_scheme: z.enum(['Bearer', 'Splunk'], { message: 'must be "Bearer" or "Splunk"' }).default('Bearer'),
     /** The result field that identifies an event (the incident's dbotMirrorId). @default 'event_id' (notables) */
@@ -50,5 +63,22 @@ export const splunkParams = z
       .default(120),
   })
   .strict();
+
+/** The parameters, with the checks that span fields: one search, and an owner only with its app. */
+export const splunkParams = splunkObject.superRefine((params, ctx) => {
+  if ((params.search === undefined) === (params.saved_search === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [params.search === undefined ? 'search' : 'saved_search'],
+      message:
+        params.search === undefined
+          ? 'is required: an SPL search such as "search `notable`", or "saved_search" with a saved search\'s name'
+          : 'cannot be set with "search": choose the SPL search or the saved search',
+    });
+  }
+  if (params.owner !== undefined && params.app === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['owner'], message: 'is used only with "app": set the app too' });
+  }
+});
 
 export type SplunkParams = z.infer<typeof splunkParams>;

@@ -11,7 +11,7 @@ import {
 } from '../helpers/vendors/aws-splunk-examples.js';
 
 /**
- * The shipped Security Hub, GuardDuty and Splunk examples, verbatim but for where their source is,
+ * The shipped Security Hub, GuardDuty and Splunk (SPL and saved search) examples, verbatim but for where their source is,
  * run by the local system as a user would: the Test button (`ferry test`), a debug fetch
  * (`ferry fetch --debug`) through the real CLI attached to the running system, and a live fetch that
  * reaches the ingestion endpoint.
@@ -27,6 +27,7 @@ const startSources = async () => ({
   securityhub: await securityHubExampleSource(),
   guardduty: await guardDutyExampleSource(),
   splunk: await splunkExampleSource(),
+  splunkSaved: await splunkExampleSource('splunkSaved'),
 });
 
 beforeAll(async () => {
@@ -58,6 +59,10 @@ beforeAll(async () => {
     sources.splunk.server.add(now - 30 * MINUTE).event_id,
     sources.splunk.server.add(now - 5 * MINUTE).event_id,
   ];
+  expected.splunkSaved = [
+    sources.splunkSaved.server.add(now - 25 * MINUTE).event_id,
+    sources.splunkSaved.server.add(now - 15 * MINUTE).event_id,
+  ];
 
   const instance = (
     name: keyof typeof AWS_SPLUNK_EXAMPLES,
@@ -82,8 +87,16 @@ beforeAll(async () => {
         { url: sources.splunk.params.url, poll_interval_seconds: 0.05 },
         { token: { env: 'FERRY_EXAMPLE_SPLUNK_TOKEN' } },
       ),
+      splunkSaved: instance(
+        'splunkSaved',
+        { url: sources.splunkSaved.params.url, poll_interval_seconds: 0.05 },
+        { token: { env: 'FERRY_EXAMPLE_SPLUNK_SAVED_TOKEN' } },
+      ),
     },
-    { FERRY_EXAMPLE_SPLUNK_TOKEN: sources.splunk.secrets.token! },
+    {
+      FERRY_EXAMPLE_SPLUNK_TOKEN: sources.splunk.secrets.token!,
+      FERRY_EXAMPLE_SPLUNK_SAVED_TOKEN: sources.splunkSaved.secrets.token!,
+    },
   );
 }, 150_000);
 
@@ -92,7 +105,7 @@ afterAll(async () => {
   for (const source of Object.values(sources ?? {})) await source.close();
 });
 
-describe.each(['securityhub', 'guardduty', 'splunk'] as const)(
+describe.each(['securityhub', 'guardduty', 'splunk', 'splunkSaved'] as const)(
   'the %s example',
   { timeout: 120_000 },
   (name) => {
@@ -102,6 +115,7 @@ describe.each(['securityhub', 'guardduty', 'splunk'] as const)(
       expect(result.stdout.trim()).toBe('ok');
       expect(result.code).toBe(0);
       expect(result.stdout + result.stderr).not.toContain(sources.splunk.secrets.token);
+      expect(result.stdout + result.stderr).not.toContain(sources.splunkSaved.secrets.token);
     });
 
     it('prints the incidents of `ferry fetch --debug` and pushes nothing', async () => {
@@ -109,6 +123,7 @@ describe.each(['securityhub', 'guardduty', 'splunk'] as const)(
 
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout + result.stderr).not.toContain(sources.splunk.secrets.token);
+      expect(result.stdout + result.stderr).not.toContain(sources.splunkSaved.secrets.token);
       const incidents = JSON.parse(result.stdout) as Incident[];
       expect(incidents.map((incident) => incident.dbotMirrorId).sort()).toEqual([...expected[name]!].sort());
       expect(await storedIds(running.system.incidents, name)).toEqual([]);

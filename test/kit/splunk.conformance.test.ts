@@ -18,6 +18,11 @@ runConformanceSuite({
     },
     { title: 'an empty search', params: { search: '  ' }, message: 'params.search must be an SPL search' },
     {
+      title: 'both an SPL search and a saved search',
+      params: { saved_search: 'Endpoint - Malware Detected - Rule' },
+      message: 'params.saved_search cannot be set with "search"',
+    },
+    {
       title: 'an unknown auth scheme',
       params: { auth_scheme: 'Basic' },
       message: 'params.auth_scheme must be "Bearer" or "Splunk"',

@@ -9,6 +9,7 @@ export const AWS_SPLUNK_EXAMPLES = {
   securityhub: 'aws/securityhub-findings.json',
   guardduty: 'aws/guardduty-findings.json',
   splunk: 'splunk/splunk-es-notable-events.json',
+  splunkSaved: 'splunk/splunk-es-correlation-search.json',
 } as const;
 
 /** An example read verbatim, checked against the config file's instance schema. */
@@ -27,10 +28,22 @@ export const guardDutyExampleSource = async () => {
   return guardDutySource(params);
 };
 
-/** A local splunkd and the notable-events example pointed at it (only the URL's origin moved). */
-export const splunkExampleSource = async (): Promise<ConformanceSource & { server: SplunkServer }> => {
+/**
+ * A local splunkd and a Splunk example pointed at it (only the URL's origin moved): the notable-events
+ * SPL, or the correlation search example, saved in its app as ES ships it.
+ */
+export const splunkExampleSource = async (
+  example: 'splunk' | 'splunkSaved' = 'splunk',
+): Promise<ConformanceSource & { server: SplunkServer }> => {
   const server = await startSplunk();
-  const { params } = loadAwsSplunkExample(AWS_SPLUNK_EXAMPLES.splunk);
+  const { params } = loadAwsSplunkExample(AWS_SPLUNK_EXAMPLES[example]);
+  if (example === 'splunkSaved') {
+    server.addSavedSearch({
+      name: params.saved_search as string,
+      app: params.app as string,
+      search: 'search `notable`',
+    });
+  }
   return {
     server,
     // Polling every 50 ms keeps the suite quick; the example's 1 s is kept everywhere else.

@@ -1,3 +1,5 @@
+// Over 300 lines: one splunkd, whose job store is shared by the ad-hoc search, the saved-search dispatch,
+// the status, results and delete endpoints; split, each part would reach into the others' state.
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import {
@@ -26,6 +28,9 @@ import {
  * - `GET search/jobs/{sid}/results?offset&count` → `{"preview":false,"init_offset","messages","fields",
  *   "results"}`; count defaults to 100, 0 means all; 204 No Content while the job is not done.
  * - `DELETE search/jobs/{sid}` cancels and removes the job.
+ * - `POST saved/searches/{name}/dispatch` starts a job of a saved search (see `dispatch` below), found by
+ *   the namespace's visibility rules ("REST API User Manual", "Namespace": `/servicesNS/{user}/{app}/`
+ *   sees the app's shared objects and that user's own; `/services/` the user's default app, "search").
  * - Over the search concurrency quota, job creation is refused with 503 "Search not executed: The maximum
  *   number of concurrent historical searches ... has been reached" (limits.conf; Splunk answers no 429).
  * The search language understood here is what a notable-event fetch sends: `search \`notable\``, then
@@ -57,6 +62,23 @@ interface Job {
   fail?: string;
 }
 
+/** A saved search (savedsearches.conf stanza) as far as dispatch reads it. */
+export interface SavedSearch {
+  readonly name: string;
+  readonly search: string;
+  /** The app it lives in, and who may see it: only its owner, the app's users, or every app's. */
+  readonly app: string;
+  readonly owner: string;
+  readonly sharing: 'user' | 'app' | 'global';
+  /** Its own `dispatch.earliest_time` (a dispatch's argument overrides it). */
+  readonly earliest?: string;
+  /** Its own `dispatch.max_count`. @default 500 (savedsearches.conf) */
+  readonly maxCount: number;
+}
+
+/** The arguments of `saved/searches/{name}/dispatch` besides the `dispatch.*` and `args.*` wildcards. */
+const DISPATCH_ARGUMENTS = ['trigger_actions', 'force_dispatch', 'now', 'output_mode'];
+
 export interface SplunkServer extends RunningServer, VendorControls {
   readonly token: string;
   /** Adds a notable event at `time` (epoch ms or Date). */
@@ -69,6 +91,10 @@ export interface SplunkServer extends RunningServer, VendorControls {
   readonly bodies: Record<string, string>[];
   /** Jobs still stored (deleted ones are gone). */
   readonly jobs: ReadonlyMap<string, unknown>;
+  /** Saves a search (ES correlation searches live in their app, shared with it). */
+  addSavedSearch(saved: Pick<SavedSearch, 'name' | 'search' | 'app'> & Partial<SavedSearch>): SavedSearch;
+  /** Dispatches that asked for the saved search's alert actions (`trigger_actions=1`). */
+  actionsTriggered: number;
 }
 
 const STATES = ['QUEUED', 'PARSING', 'RUNNING', 'FINALIZING'];
@@ -99,6 +125,7 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
   const events: { ms: number; event: NotableEvent }[] = [];
   const jobs = new Map<string, Job>();
   const bodies: Record<string, string>[] = [];
+  const savedSearches: SavedSearch[] = [];
   let refuseNext = 0;
   let failNext: string | undefined;
   let sequence = 0;
@@ -113,15 +140,57 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
     await next();
   });
 
+  /** Runs the SPL the stand-in understands over `[earliest, latest)`; a string is the parser's refusal. */
+  const evaluate = (
+    search: string,
+    earliest: number | undefined,
+    latest: number | undefined,
+  ): NotableEvent[] | string => {
+    // A leading "|" starts with a generating command instead of `search`.
+    const [command, ...pipes] = search
+      .replace(/^\|\s*/, '')
+      .split('|')
+      .map((part) => part.trim());
+    if (search.startsWith('|') || !command!.startsWith('search ')) {
+      const name = command!.split(/\s+/)[0];
+      return `Error in 'SearchParser': Unknown search command '${name}'.`;
+    }
+    if (command !== 'search `notable`') {
+      return `Error in 'search' command: the local splunkd only knows the notable macro, not "${command}".`;
+    }
+    let results = events
+      .filter(({ ms }) => (earliest === undefined || ms >= earliest) && (latest === undefined || ms < latest))
+      // An event search returns newest first.
+      .sort((a, b) => b.ms - a.ms)
+      .map(({ event }) => event);
+    for (const pipe of pipes) {
+      const sort = /^sort 0 \+_time(?:, \+(\w+))?$/.exec(pipe);
+      const head = /^head (\d+)$/.exec(pipe);
+      if (sort) {
+        const tie = sort[1] as keyof NotableEvent | undefined;
+        results = [...results].sort(
+          (a, b) =>
+            Date.parse(a._time) - Date.parse(b._time) ||
+            (tie ? (a[tie] < b[tie] ? -1 : a[tie] > b[tie] ? 1 : 0) : 0),
+        );
+      } else if (head) results = results.slice(0, Number(head[1]));
+      else return `Error in 'SearchParser': Unknown search command '${pipe.split(/\s+/)[0]}'.`;
+    }
+    return results;
+  };
+
+  const concurrencyRefusal = (c: Context) =>
+    messages(
+      c,
+      503,
+      'ERROR',
+      'Search not executed: The maximum number of concurrent historical searches on this instance has been reached., concurrency_category="historical", concurrency_context="user_instance-wide", current_concurrency=6, concurrency_limit=6',
+    );
+
   const createJob = async (c: Context) => {
     if (refuseNext > 0 || !quota.take()) {
       refuseNext = Math.max(0, refuseNext - 1);
-      return messages(
-        c,
-        503,
-        'ERROR',
-        'Search not executed: The maximum number of concurrent historical searches on this instance has been reached., concurrency_category="historical", concurrency_context="user_instance-wide", current_concurrency=6, concurrency_limit=6',
-      );
+      return concurrencyRefusal(c);
     }
     const type = c.req.header('content-type') ?? '';
     const form = type.startsWith('application/x-www-form-urlencoded')
@@ -140,48 +209,14 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
         `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`,
       );
     }
-    // A leading "|" starts with a generating command instead of `search`.
-    const [command, ...pipes] = search
-      .replace(/^\|\s*/, '')
-      .split('|')
-      .map((part) => part.trim());
-    if (search.startsWith('|') || !command!.startsWith('search ')) {
-      const name = command!.split(/\s+/)[0];
-      return messages(c, 400, 'FATAL', `Error in 'SearchParser': Unknown search command '${name}'.`);
-    }
-    if (command !== 'search `notable`') {
-      return messages(
-        c,
-        400,
-        'FATAL',
-        `Error in 'search' command: the local splunkd only knows the notable macro, not "${command}".`,
-      );
-    }
-    let results = events
-      .filter(({ ms }) => (earliest === undefined || ms >= earliest) && (latest === undefined || ms < latest))
-      // An event search returns newest first.
-      .sort((a, b) => b.ms - a.ms)
-      .map(({ event }) => event);
-    for (const pipe of pipes) {
-      const sort = /^sort 0 \+_time(?:, \+(\w+))?$/.exec(pipe);
-      const head = /^head (\d+)$/.exec(pipe);
-      if (sort) {
-        const tie = sort[1] as keyof NotableEvent | undefined;
-        results = [...results].sort(
-          (a, b) =>
-            Date.parse(a._time) - Date.parse(b._time) ||
-            (tie ? (a[tie] < b[tie] ? -1 : a[tie] > b[tie] ? 1 : 0) : 0),
-        );
-      } else if (head) results = results.slice(0, Number(head[1]));
-      else
-        return messages(
-          c,
-          400,
-          'FATAL',
-          `Error in 'SearchParser': Unknown search command '${pipe.split(/\s+/)[0]}'.`,
-        );
-    }
+    const results = evaluate(search, earliest, latest);
+    if (typeof results === 'string') return messages(c, 400, 'FATAL', results);
     const sid = `${Math.floor(Date.now() / 1000)}.${++sequence}`;
+    return startJob(c, sid, results, form);
+  };
+
+  /** Stores a job and answers its sid: JSON with output_mode=json, else the Atom/XML `<response><sid>`. */
+  const startJob = (c: Context, sid: string, results: NotableEvent[], form: URLSearchParams) => {
     jobs.set(sid, {
       sid,
       results,
@@ -196,6 +231,59 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
       });
     }
     return c.json({ sid }, 201);
+  };
+
+  /**
+   * `POST saved/searches/{name}/dispatch` (REST API Reference, "Search endpoints"): runs the saved
+   * search as the scheduler would, its `dispatch.*` arguments overriding the saved ones for this job
+   * (`dispatch.earliest_time`, `dispatch.latest_time`, `dispatch.max_count`, ...); also `args.*`,
+   * `trigger_actions`, `force_dispatch`, `now`. Any other argument: 400 `Argument "x" is not supported
+   * by this handler.` (splunkd's EAI handlers refuse what they do not declare). A name not visible in
+   * the namespace: 404 `Could not find object id=<name>`. Answers 201 `{"sid"}`.
+   */
+  const dispatch = async (c: Context) => {
+    const form = new URLSearchParams(await c.req.text());
+    bodies.push(Object.fromEntries(form));
+    for (const name of form.keys()) {
+      if (!/^(dispatch\.|args\.)/.test(name) && !DISPATCH_ARGUMENTS.includes(name)) {
+        return messages(c, 400, 'ERROR', `Argument "${name}" is not supported by this handler.`);
+      }
+    }
+    const name = c.req.param('name') ?? '';
+    const saved = savedSearches.find((entry) => entry.name === name && visibleIn(entry, c));
+    if (!saved) return messages(c, 404, 'ERROR', `Could not find object id=${name}`);
+    if (refuseNext > 0 || !quota.take()) {
+      refuseNext = Math.max(0, refuseNext - 1);
+      return concurrencyRefusal(c);
+    }
+    const earliest = parseTime(form.get('dispatch.earliest_time') ?? saved.earliest);
+    const latest = parseTime(form.get('dispatch.latest_time') ?? undefined);
+    if (Number.isNaN(earliest) || Number.isNaN(latest)) {
+      return messages(
+        c,
+        400,
+        'ERROR',
+        `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`,
+      );
+    }
+    const results = evaluate(saved.search, earliest, latest);
+    if (typeof results === 'string') return messages(c, 400, 'FATAL', results);
+    if (form.get('trigger_actions') === '1' || form.get('trigger_actions') === 'true')
+      server.actionsTriggered++;
+    // savedsearches.conf: dispatch.max_count defaults to 500; the job stops (finalizes) there.
+    const maxCount = Number(form.get('dispatch.max_count') ?? saved.maxCount);
+    const owner = c.req.param('owner') ?? 'admin';
+    const sid = `${owner}__${owner}__${saved.app}__RMD5${randomUUID().replaceAll('-', '').slice(0, 16)}_at_${Math.floor(Date.now() / 1000)}_${++sequence}`;
+    return startJob(c, sid, results.slice(0, maxCount), form);
+  };
+
+  /** Knowledge-object visibility: global everywhere, app-shared in its app, private to its owner in its app. */
+  const visibleIn = (saved: SavedSearch, c: Context) => {
+    if (saved.sharing === 'global') return true;
+    const app = c.req.param('app') ?? 'search';
+    const owner = c.req.param('owner') ?? 'admin';
+    if (saved.app !== app) return false;
+    return saved.sharing === 'app' || saved.owner === owner;
   };
 
   const status = (c: Context) => {
@@ -250,6 +338,7 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
 
   for (const prefix of ['/services', '/servicesNS/:owner/:app']) {
     app.post(`${prefix}/search/jobs`, createJob);
+    app.post(`${prefix}/saved/searches/:name/dispatch`, dispatch);
     app.get(`${prefix}/search/jobs/:sid`, status);
     app.get(`${prefix}/search/jobs/:sid/results`, results);
     app.delete(`${prefix}/search/jobs/:sid`, remove);
@@ -265,6 +354,12 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
     pollsToFinish: 2,
     jobs,
     bodies,
+    actionsTriggered: 0,
+    addSavedSearch(saved) {
+      const stored: SavedSearch = { owner: 'admin', sharing: 'app', maxCount: 500, ...saved };
+      savedSearches.push(stored);
+      return stored;
+    },
     rateLimitNext() {
       refuseNext = 1;
     },
