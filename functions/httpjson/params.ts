@@ -184,6 +184,14 @@ const rateLimit = z
   })
   .strict();
 
+/** Requests at most (per window, or per details batch); more fails the fetch naming the field. */
+const maxPages = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(1000, 'must be at most 1000')
+  .default(20);
+
 /**
  * Chained requests: the main request lists ids (or summaries), and the details of each batch of them
  * come from a second request: `POST` with `{"ids": "{{ids}}"}` in the body, `GET` with `ids={{ids}}` in
@@ -234,12 +242,7 @@ const details = z
     /** The most items one details page holds: a shorter page is the last ("page", "offset" without more_path). */
     page_size: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
     /** Details pages per batch at most; a batch that needs more fails the fetch, naming this field. @default 20 */
-    max_pages: z
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(1000, 'must be at most 1000')
-      .default(20),
+    max_pages: maxPages,
   })
   .strict();
 
@@ -317,12 +320,7 @@ const paramsObject = z
       .max(1000, 'must be at most 1000')
       .default(100),
     /** Requests per window at most; a window that needs more fails the fetch with a clear message. @default 20 */
-    max_pages: z
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(1000, 'must be at most 1000')
-      .default(20),
+    max_pages: maxPages,
     pagination: pagination.default({ type: 'none' }),
     rate_limit: rateLimit.optional(),
     details: details.optional(),

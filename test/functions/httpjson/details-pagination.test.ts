@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpjson } from '../../../functions/httpjson/connector.js';
 import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { jiraSource } from '../../helpers/vendors/httpjson-examples.js';
 import { httpJsonContext } from './context.js';
 import { FEED_TOKEN, type FeedServer, startFeedServer } from './feed-server.js';
 
 const MINUTE = 60_000;
-const open: { close(): Promise<void> }[] = [];
-const track = <S extends { close(): Promise<void> }>(server: S): S => {
-  open.push(server);
-  return server;
-};
-
-afterEach(async () => {
-  for (const server of open.splice(0)) await server.close();
-});
+const track = closeAfterEach();
 
 /**
  * Jira Cloud, chained: the window's issue keys from a search that asks no field (Jira's largest pages,
@@ -115,15 +108,7 @@ describe('httpjson details with their own pagination, against Jira Cloud', () =>
 });
 
 describe('httpjson details paged by a next link', () => {
-  const servers: FeedServer[] = [];
-  afterEach(async () => {
-    for (const server of servers.splice(0)) await server.close();
-  });
-  const aFeed = async () => {
-    const feed = await startFeedServer();
-    servers.push(feed);
-    return feed;
-  };
+  const aFeed = async () => track(await startFeedServer());
   const params = (feed: FeedServer, pagination: Record<string, unknown>) => ({
     url: `${feed.url}/events`,
     auth: { type: 'bearer' },

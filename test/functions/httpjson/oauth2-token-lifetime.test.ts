@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpjson } from '../../../functions/httpjson/connector.js';
 import { runConnectorTest } from '../../../shared/handler/run-connector-test.js';
 import { createCountingSink, kitDocument, MemoryStateStore } from '../../../shared/kit/index.js';
@@ -6,13 +6,11 @@ import { refreshMarginMs } from '../../../shared/oauth2/token-cache.js';
 import { sleep } from '../../../shared/retry.js';
 import { type RunOutcome, runFetch } from '../../../shared/runner/run-fetch.js';
 import { createCapturingLogger } from '../../helpers/capturing-logger.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import type { CrowdStrikeServer } from '../../helpers/vendors/crowdstrike.js';
 import { crowdStrikeSource } from '../../helpers/vendors/httpjson-examples.js';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 /**
  * The issue's scenario in compressed time: a 20-second token over a 2-minute run is six lifetimes;
@@ -29,7 +27,7 @@ describe('an OAuth2 instance over many token lifetimes', () => {
     timeout: 90_000,
   }, async () => {
     const source = await crowdStrikeSource({ tokenLifetimeSeconds: LIFETIME_S });
-    open.push(source);
+    track(source);
     const server: CrowdStrikeServer = source.server;
     const store = new MemoryStateStore();
     const document = kitDocument(httpjson, source, { first_fetch: '1 hour', look_back: 0 });

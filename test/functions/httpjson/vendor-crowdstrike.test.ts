@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpjson } from '../../../functions/httpjson/connector.js';
-import { type ConformanceSource, kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { crowdStrikeSource } from '../../helpers/vendors/httpjson-examples.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
-const open: ConformanceSource[] = [];
-const track = <S extends ConformanceSource>(source: S): S => {
-  open.push(source);
-  return source;
-};
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 describe('httpjson with the CrowdStrike Falcon example: OAuth2, then ids → entities', () => {
   it('brings a 3,000-alert backlog through the two-step API exactly once', { timeout: 120_000 }, async () => {

@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpjson } from '../../../functions/httpjson/connector.js';
-import { type ConformanceSource, kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { jiraSource, sentinelOneSource } from '../../helpers/vendors/httpjson-examples.js';
 
 const MINUTE = 60_000;
-const open: ConformanceSource[] = [];
-const track = <S extends ConformanceSource>(source: S): S => {
-  open.push(source);
-  return source;
-};
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 describe('httpjson with the SentinelOne threats example', () => {
   it('passes the Test button, debug-fetches, then pages the window by nextCursor with the ApiToken header', async () => {

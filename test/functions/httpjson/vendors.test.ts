@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpjson } from '../../../functions/httpjson/connector.js';
 import { type ConformanceSource, kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
 import { sleep } from '../../../shared/retry.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { gitHubSource, oktaSource, pagerDutySource } from '../../helpers/vendors/httpjson-examples.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
-const open: ConformanceSource[] = [];
-const track = <S extends ConformanceSource>(source: S): S => {
-  open.push(source);
-  return source;
-};
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 /** An instance of the example config (verbatim but for the server's origin) run by the real runner. */
 const instanceOf = (source: ConformanceSource, params: Record<string, unknown> = {}) =>

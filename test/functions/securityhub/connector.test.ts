@@ -1,20 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { securityhub } from '../../../functions/securityhub/connector.js';
 import { findingSeverity } from '../../../functions/securityhub/finding-to-incident.js';
 import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { securityHubSource } from '../../helpers/vendors/aws-sources.js';
 
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(ms).toISOString();
-const open: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 const start = async (params: Record<string, unknown> = {}) => {
   const source = await securityHubSource(params);
-  open.push(source);
+  track(source);
   return { source, hub: source.aws.securityHub };
 };
 

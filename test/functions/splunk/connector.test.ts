@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splunk } from '../../../functions/splunk/connector.js';
 import { withSearchCommand } from '../../../functions/splunk/search-job.js';
 import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { splunkExampleSource } from '../../helpers/vendors/aws-splunk-examples.js';
 
 const MINUTE = 60_000;
-const open: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 const start = async () => {
   const source = await splunkExampleSource();
-  open.push(source);
+  track(source);
   return { source, server: source.server };
 };
 

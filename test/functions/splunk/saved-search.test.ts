@@ -1,22 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splunk } from '../../../functions/splunk/connector.js';
 import { splunkParams } from '../../../functions/splunk/params.js';
 import { kitInstance, MemoryStateStore } from '../../../shared/kit/index.js';
+import { closeAfterEach } from '../../helpers/close-after-each.js';
 import { splunkExampleSource } from '../../helpers/vendors/aws-splunk-examples.js';
 
 const MINUTE = 60_000;
 const RULE = 'Endpoint - Malware Detected - Rule';
 const APP = 'DA-ESS-EndpointProtection';
-const open: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const source of open.splice(0)) await source.close();
-});
+const track = closeAfterEach();
 
 /** The notable-events example switched from its SPL to an ES correlation search saved in its app. */
 const start = async (params: Record<string, unknown> = {}) => {
   const source = await splunkExampleSource();
-  open.push(source);
+  track(source);
   const { search: _spl, ...example } = source.params;
   return {
     server: source.server,

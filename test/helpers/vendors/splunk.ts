@@ -117,6 +117,18 @@ const parseTime = (value: string | undefined): number | undefined => {
   return Number.isNaN(ms) ? Number.NaN : ms;
 };
 
+/** A job's time bounds (epoch seconds or ISO-8601), or what splunkd answers when one is not a time. */
+const timeBounds = (
+  earliestText: string | undefined,
+  latestText: string | undefined,
+): { earliest?: number; latest?: number } | string => {
+  const earliest = parseTime(earliestText);
+  const latest = parseTime(latestText);
+  if (Number.isNaN(earliest) || Number.isNaN(latest))
+    return `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`;
+  return { earliest, latest };
+};
+
 /** Starts a splunkd search API on 127.0.0.1. */
 export const startSplunk = async (options: { token?: string } = {}): Promise<SplunkServer> => {
   const token = options.token ?? `eyJraWQiOiJzcGx1bmsuc2VjcmV0Ii${randomUUID().replaceAll('-', '')}`;
@@ -199,17 +211,9 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
     bodies.push(Object.fromEntries(form));
     const search = form.get('search')?.trim() ?? '';
     if (search === '') return messages(c, 400, 'ERROR', 'Empty search.');
-    const earliest = parseTime(form.get('earliest_time') ?? undefined);
-    const latest = parseTime(form.get('latest_time') ?? undefined);
-    if (Number.isNaN(earliest) || Number.isNaN(latest)) {
-      return messages(
-        c,
-        400,
-        'ERROR',
-        `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`,
-      );
-    }
-    const results = evaluate(search, earliest, latest);
+    const bounds = timeBounds(form.get('earliest_time') ?? undefined, form.get('latest_time') ?? undefined);
+    if (typeof bounds === 'string') return messages(c, 400, 'ERROR', bounds);
+    const results = evaluate(search, bounds.earliest, bounds.latest);
     if (typeof results === 'string') return messages(c, 400, 'FATAL', results);
     const sid = `${Math.floor(Date.now() / 1000)}.${++sequence}`;
     return startJob(c, sid, results, form);
@@ -256,17 +260,12 @@ export const startSplunk = async (options: { token?: string } = {}): Promise<Spl
       refuseNext = Math.max(0, refuseNext - 1);
       return concurrencyRefusal(c);
     }
-    const earliest = parseTime(form.get('dispatch.earliest_time') ?? saved.earliest);
-    const latest = parseTime(form.get('dispatch.latest_time') ?? undefined);
-    if (Number.isNaN(earliest) || Number.isNaN(latest)) {
-      return messages(
-        c,
-        400,
-        'ERROR',
-        `Invalid ${Number.isNaN(earliest) ? 'earliest_time' : 'latest_time'}.`,
-      );
-    }
-    const results = evaluate(saved.search, earliest, latest);
+    const bounds = timeBounds(
+      form.get('dispatch.earliest_time') ?? saved.earliest,
+      form.get('dispatch.latest_time') ?? undefined,
+    );
+    if (typeof bounds === 'string') return messages(c, 400, 'ERROR', bounds);
+    const results = evaluate(saved.search, bounds.earliest, bounds.latest);
     if (typeof results === 'string') return messages(c, 400, 'FATAL', results);
     if (form.get('trigger_actions') === '1' || form.get('trigger_actions') === 'true')
       server.actionsTriggered++;
