@@ -132,3 +132,37 @@ describe('an example with a refused secret, through the ferry CLI', { timeout: 1
     for (const secret of secretValues()) expect(result.stdout + result.stderr).not.toContain(secret);
   });
 });
+
+describe('an OAuth2 token after live fetches', { timeout: 150_000 }, () => {
+  it.each(['graph', 'crowdstrike'] as const)(
+    '%s: kept in the integration context, never in `ferry last-run`, `history`, `status` or the dashboard',
+    async (vendor) => {
+      const { tokens } = sources[vendor].server as { tokens: { issued: { token: string }[] } };
+      await running.system.invoke(vendor, 'fetch');
+
+      const [lastRun, history, status] = await Promise.all([
+        running.ferry('last-run', vendor),
+        running.ferry('history', vendor),
+        running.ferry('status'),
+      ]);
+      const dashboard = running.system.dashboard!.url;
+      const pages = await Promise.all(
+        ['/api/overview', `/api/instances/${vendor}/history`].map(async (path) => {
+          const response = await fetch(new URL(path, dashboard));
+          expect(response.status, path).toBe(200);
+          return response.text();
+        }),
+      );
+
+      expect(tokens.issued.length).toBeGreaterThan(0);
+      expect(JSON.stringify(await running.system.store.getContext(vendor))).toContain(
+        tokens.issued.at(-1)!.token,
+      );
+      expect(lastRun.code, lastRun.stderr).toBe(0);
+      expect(lastRun.stdout).toContain('"time"');
+      expect(history.stdout).toMatch(/ok/);
+      const shown = [lastRun, history, status].map((run) => run.stdout + run.stderr).concat(pages);
+      for (const secret of secretValues()) for (const text of shown) expect(text).not.toContain(secret);
+    },
+  );
+});

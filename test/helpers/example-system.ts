@@ -6,7 +6,8 @@ import { type LocalSystem, startLocalSystem } from '../../local/system.js';
 import { silentLogger } from './runtime.js';
 
 /**
- * A config file of shipped examples, the local system running it (`ferry start` without the scheduler)
+ * A config file of shipped examples, the local system running it (`ferry start` without the scheduler,
+ * with its dashboard on a free port)
  * and the real `ferry` CLI attached to it through the data directory, as a user runs them. Secrets are
  * `{"env": ...}` references, as docs/configuration.md says for local use: the variables are set for
  * this process (the running system's live fetches) and inherited by each `ferry` process.
@@ -49,6 +50,8 @@ export const startExampleSystem = async (
     ingestPort: 0,
     demoSource: false,
     schedule: false,
+    dashboard: true,
+    dashboardPort: 0,
     logger: silentLogger,
     dynamoStartTimeoutMs: 90_000,
   });

@@ -163,3 +163,47 @@ describe('httpjson details paged by a next link', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 });
+
+describe('httpjson details with their own rate limit', () => {
+  it("paces the details by the details endpoint's own headers: the next batch waits for the reset, never meeting its 429", async () => {
+    const feed = track(await startFeedServer());
+    const now = Date.now();
+    const ids = Array.from({ length: 6 }, (_, i) => feed.add(now - (6 - i) * MINUTE).id);
+    const resetAt = Math.ceil((now + 1_500) / 1000) * 1000;
+    feed.lookupLimit = { remaining: 1, resetAt };
+    const { ctx } = httpJsonContext(
+      {
+        url: `${feed.url}/events`,
+        auth: { type: 'bearer' },
+        query_params: { since: '{{start}}', until: '{{end}}', limit: '{{limit}}', shape: 'ids' },
+        items_path: 'data.items',
+        pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', param: 'cursor' },
+        fields: { id: 'id', occurred: 'ts', name: '{{title}}' },
+        max_pages: 500,
+        details: {
+          url: `${feed.url}/lookup`,
+          query_params: { ids: '{{ids}}' },
+          items_path: 'resources',
+          batch_size: 3,
+          rate_limit: {
+            remaining_header: 'X-Remaining',
+            reset_header: 'X-Reset',
+            reset_format: 'epoch_seconds',
+          },
+        },
+      },
+      { secrets: { token: FEED_TOKEN } },
+    );
+
+    const page = await httpjson.fetchWindow(ctx, {
+      start: new Date(now - 120 * MINUTE),
+      end: new Date(now),
+      limit: 100,
+    });
+
+    expect(page.events.map((event) => (event as { id: string }).id)).toEqual(ids);
+    const lookups = feed.requests.filter((request) => request.path === '/lookup');
+    expect(lookups.map((request) => request.status)).toEqual([200, 200]);
+    expect(lookups[1]!.at).toBeGreaterThanOrEqual(resetAt - 50);
+  });
+});

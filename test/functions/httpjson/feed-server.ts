@@ -36,6 +36,8 @@ export interface FeedServer extends RunningServer {
   add(at: number, fields?: Partial<FeedItem>): FeedItem;
   /** Rate-limit headers to send: `X-Remaining` and `X-Reset` (epoch seconds). */
   limit: { remaining: number; resetAt: number } | undefined;
+  /** The details endpoint's own limit (`/lookup`), counted apart from `/events`', same headers. */
+  lookupLimit: { remaining: number; resetAt: number } | undefined;
   /** Origin of the `links.next` / `Link` URLs (another origin, to test that it is refused). */
   linkOrigin: string | undefined;
   /** Deletes an item: its details answer 404 from now on (it stays listed, as a stale list would). */
@@ -66,7 +68,11 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
   const items: { at: number; item: FeedItem }[] = [];
   const requests: RecordedRequest[] = [];
   let counter = 0;
-  const state: Pick<FeedServer, 'limit' | 'linkOrigin'> = { limit: undefined, linkOrigin: undefined };
+  const state: Pick<FeedServer, 'limit' | 'lookupLimit' | 'linkOrigin'> = {
+    limit: undefined,
+    lookupLimit: undefined,
+    linkOrigin: undefined,
+  };
 
   const bodies: Record<string, unknown>[] = [];
   const removed = new Set<string>();
@@ -102,6 +108,21 @@ export const startFeedServer = async (options: { epochTimes?: boolean } = {}): P
   app.get('/events/:id', (c) => {
     const [found] = live([c.req.param('id')]);
     return found ? c.json(found) : c.json({ error: 'not found' }, 404);
+  });
+  // The details endpoint's own limit: X-Remaining/X-Reset on every answer, 429 once spent.
+  app.use('/lookup', async (c, next) => {
+    const limit = state.lookupLimit;
+    if (!limit) return next();
+    if (Date.now() >= limit.resetAt) limit.remaining = 100;
+    if (limit.remaining <= 0) {
+      c.header('X-Remaining', '0');
+      c.header('X-Reset', String(Math.ceil(limit.resetAt / 1000)));
+      return c.json({ error: 'slow down' }, 429);
+    }
+    limit.remaining--;
+    await next();
+    c.header('X-Remaining', String(limit.remaining));
+    c.header('X-Reset', String(Math.ceil(limit.resetAt / 1000)));
   });
   app.get('/lookup', (c) => {
     const found = live(c.req.queries('ids') ?? []);
