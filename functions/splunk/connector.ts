@@ -5,8 +5,8 @@ import { resultTimeMs, resultToIncident } from './to-incident.js';
 
 /**
  * The Splunk connector: a time-window connector that runs the instance's search (ad-hoc SPL, or a saved
- * search dispatched) as a search job over each window (earliest/latest time bound to it, look-back included), polls the job until it is
- * done and pages through its results. Code rather than httpjson: a job is created, awaited, read and
+ * search dispatched) as a search job over each window (earliest/latest time bound to it, look-back
+ * included), polls the job until it is done and pages through its results. Code rather than httpjson: a job is created, awaited, read and
  * deleted — four calls in sequence, not one request.
  */
 export const splunk = defineConnector<

@@ -5,8 +5,12 @@ const fieldName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'must be a Splunk field name such as "event_id"');
 
+// Not "." or "..": in a URL path they would climb out of the namespace.
 const namespaceName = (example: string) =>
-  z.string().regex(/^[A-Za-z0-9_.@-]+$/, `must be a Splunk ${example}`);
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]+$/, `must be a Splunk ${example}`)
+    .refine((name) => !/^\.+$/.test(name), `must be a Splunk ${example}`);
 
 /** The Splunk connector's own parameters; defaults suit Splunk ES notable events. */
 const splunkObject = z

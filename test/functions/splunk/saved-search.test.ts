@@ -158,6 +158,12 @@ describe('splunk connector with a saved search', () => {
       'app',
       'must be a Splunk app folder name',
     ],
+    [
+      'an owner that climbs out of the namespace',
+      { saved_search: RULE, app: APP, owner: '..' },
+      'owner',
+      'must be a Splunk user name',
+    ],
   ])('refuses %s, naming the field', (_, params, field, message) => {
     const parsed = splunkParams.safeParse({ url: 'https://splunk.example.com:8089', ...params });
 
