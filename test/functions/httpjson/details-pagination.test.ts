@@ -107,24 +107,27 @@ describe('httpjson details with their own pagination, against Jira Cloud', () =>
   });
 });
 
+/** The feed listing ids, and `details` (merged into a batch-of-ids GET of /lookup) asking their details. */
+const feedChained = (feed: FeedServer, details: Record<string, unknown>) => ({
+  url: `${feed.url}/events`,
+  auth: { type: 'bearer' },
+  query_params: { since: '{{start}}', until: '{{end}}', limit: '{{limit}}', shape: 'ids' },
+  items_path: 'data.items',
+  pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', param: 'cursor' },
+  fields: { id: 'id', occurred: 'ts', name: '{{title}}' },
+  max_pages: 500,
+  details: {
+    url: `${feed.url}/lookup`,
+    query_params: { ids: '{{ids}}' },
+    items_path: 'resources',
+    ...details,
+  },
+});
+
 describe('httpjson details paged by a next link', () => {
   const aFeed = async () => track(await startFeedServer());
-  const params = (feed: FeedServer, pagination: Record<string, unknown>) => ({
-    url: `${feed.url}/events`,
-    auth: { type: 'bearer' },
-    query_params: { since: '{{start}}', until: '{{end}}', limit: '{{limit}}', shape: 'ids' },
-    items_path: 'data.items',
-    pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', param: 'cursor' },
-    fields: { id: 'id', occurred: 'ts', name: '{{title}}' },
-    max_pages: 500,
-    details: {
-      url: `${feed.url}/lookup`,
-      query_params: { ids: '{{ids}}', per_page: 2 },
-      items_path: 'resources',
-      batch_size: 5,
-      pagination,
-    },
-  });
+  const params = (feed: FeedServer, pagination: Record<string, unknown>) =>
+    feedChained(feed, { query_params: { ids: '{{ids}}', per_page: 2 }, batch_size: 5, pagination });
   const fill = (feed: FeedServer, count: number) =>
     Array.from({ length: count }, (_, i) => feed.add(Date.now() - (count - i) * MINUTE).id);
   const windowOf = (limit: number) => ({
@@ -172,26 +175,14 @@ describe('httpjson details with their own rate limit', () => {
     const resetAt = Math.ceil((now + 1_500) / 1000) * 1000;
     feed.lookupLimit = { remaining: 1, resetAt };
     const { ctx } = httpJsonContext(
-      {
-        url: `${feed.url}/events`,
-        auth: { type: 'bearer' },
-        query_params: { since: '{{start}}', until: '{{end}}', limit: '{{limit}}', shape: 'ids' },
-        items_path: 'data.items',
-        pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', param: 'cursor' },
-        fields: { id: 'id', occurred: 'ts', name: '{{title}}' },
-        max_pages: 500,
-        details: {
-          url: `${feed.url}/lookup`,
-          query_params: { ids: '{{ids}}' },
-          items_path: 'resources',
-          batch_size: 3,
-          rate_limit: {
-            remaining_header: 'X-Remaining',
-            reset_header: 'X-Reset',
-            reset_format: 'epoch_seconds',
-          },
+      feedChained(feed, {
+        batch_size: 3,
+        rate_limit: {
+          remaining_header: 'X-Remaining',
+          reset_header: 'X-Reset',
+          reset_format: 'epoch_seconds',
         },
-      },
+      }),
       { secrets: { token: FEED_TOKEN } },
     );
 
