@@ -127,7 +127,12 @@ export class IngestionApi extends Construct {
       );
     }
 
-    grantInstanceTokenReads(this, ingest.role, props.instanceTokenParameterNames ?? {}, props.secureStringKey);
+    grantInstanceTokenReads(
+      this,
+      ingest.role,
+      props.instanceTokenParameterNames ?? {},
+      props.secureStringKey,
+    );
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Ferry ingestion endpoint',

@@ -4,7 +4,11 @@ import { handle } from 'hono/aws-lambda';
 import { createLogger } from '../../shared/logger.js';
 import { createIngestApp } from './app.js';
 import { DynamoIncidentStore } from './incident-store.js';
-import { createSsmInstanceTokens, instanceTokenParameters, instanceTokensVariable } from './ssm-instance-tokens.js';
+import {
+  createSsmInstanceTokens,
+  instanceTokenParameters,
+  instanceTokensVariable,
+} from './ssm-instance-tokens.js';
 import { createSsmTokenSource } from './ssm-token.js';
 
 const requiredEnv = (name: string): string => {

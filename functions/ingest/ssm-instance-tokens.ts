@@ -70,7 +70,9 @@ export const instanceTokenParameters = (value: string | undefined): Record<strin
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new Error(`${instanceTokensVariable} is not JSON: the stack sets it to {"<instance>": "<parameter>"}.`);
+    throw new Error(
+      `${instanceTokensVariable} is not JSON: the stack sets it to {"<instance>": "<parameter>"}.`,
+    );
   }
   const valid =
     parsed !== null &&

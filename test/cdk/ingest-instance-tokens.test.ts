@@ -76,8 +76,8 @@ describe('per-instance ingestion tokens in the stack', () => {
   });
 
   it("deploys each instance's document with its own token, the others with the shared one", () => {
-    const documents = Object.values(scoped.template.findResources('AWS::SSM::Parameter')).map(
-      (parameter) => JSON.parse(parameter.Properties.Value as string),
+    const documents = Object.values(scoped.template.findResources('AWS::SSM::Parameter')).map((parameter) =>
+      JSON.parse(parameter.Properties.Value as string),
     );
     const sinkOf = (id: string) => documents.find((document) => document.id === id)?.sink;
 

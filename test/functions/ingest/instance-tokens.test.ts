@@ -40,7 +40,10 @@ const parameters = {
   [lost]: '/ferry/ingest-tokens/lost',
 };
 
-type FetchHandler = (event: FetchEvent, context: ReturnType<typeof aLambdaContext>) => Promise<FetchHandlerResult>;
+type FetchHandler = (
+  event: FetchEvent,
+  context: ReturnType<typeof aLambdaContext>,
+) => Promise<FetchHandlerResult>;
 
 let fixture: DynamoFixture;
 let aws: AwsEndpoints;
