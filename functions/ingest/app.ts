@@ -6,9 +6,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
 import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
-import { type Incident, validateIncident } from '../../shared/incident.js';
+import { hasLoneSurrogate, type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { checkIncidentContract, hasLoneSurrogate } from './incident-contract.js';
+import { checkIncidentContract } from './incident-contract.js';
 import { type IncidentStore, InvalidCursorError } from './incident-store.js';
 
 /** The bearer token, or a function resolving it (an SSM SecureString, cached). */
