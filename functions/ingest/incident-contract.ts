@@ -85,6 +85,10 @@ export const checkIncidentContract = (incident: unknown, index: number): void =>
   // which runs next.
   const id = own('dbotMirrorId');
   if (id === '') {
-    throw invalid(index, 'dbotMirrorId', 'must not be empty (leave it out to key the incident by its rawJSON)');
+    throw invalid(
+      index,
+      'dbotMirrorId',
+      'must not be empty (leave it out to key the incident by its rawJSON)',
+    );
   }
 };
