@@ -33,29 +33,38 @@ const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
  * lower and upper case (a source dumping the bytes it received).
  * @example derivedForms('a"b') // ['a"b', 'a\\"b', 'a%22b', 'YSJi', …]
  */
-export const derivedForms = (value: string): string[] => {
+export const derivedForms = (value: string): string[] => [
+  ...new Set([...textualForms(value), ...encodedForms(value)]),
+];
+
+/** The forms that read as the secret's own characters: verbatim, JSON-escaped, URL-encoded. */
+const textualForms = (value: string): string[] => {
   const json = JSON.stringify(value).slice(1, -1);
-  const forms = [
+  return [
     value,
     json,
     JSON.stringify(json).slice(1, -1),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
-    base64(value).replace(/=+$/, ''),
-    Buffer.from(value, 'utf8').toString('base64url'),
-    Buffer.from(value, 'utf8').toString('hex'),
-    Buffer.from(value, 'utf8').toString('hex').toUpperCase(),
   ];
-  return [...new Set(forms)];
 };
 
-/** Adds forms of one secret `secretLength` characters long; true when any was new. */
-const add = (forms: Iterable<string>, secretLength: number): boolean => {
+/** The forms that encode its bytes: base64, base64url, hex lower and upper case. */
+const encodedForms = (value: string): string[] => [
+  base64(value).replace(/=+$/, ''),
+  Buffer.from(value, 'utf8').toString('base64url'),
+  Buffer.from(value, 'utf8').toString('hex'),
+  Buffer.from(value, 'utf8').toString('hex').toUpperCase(),
+];
+
+/** Adds the forms of one secret `secretLength` characters long; true when any was new. */
+const add = (value: string, secretLength: number): boolean => {
   let changed = false;
-  for (const form of forms) {
+  const encoded = new Set(encodedForms(value));
+  for (const form of derivedForms(value)) {
     if (form.length >= MIN_SECRET_LENGTH && !secrets.has(form)) {
       secrets.add(form);
-      indexCuts(cuts, form, secretLength);
+      indexCuts(cuts, form, secretLength, encoded.has(form) ? 'encoded' : 'textual');
       changed = true;
     }
   }
@@ -66,7 +75,7 @@ const add = (forms: Iterable<string>, secretLength: number): boolean => {
 export const registerSecrets = (values: Iterable<string>): void => {
   let changed = false;
   for (const value of values) {
-    if (value.length >= MIN_SECRET_LENGTH && add(derivedForms(value), value.length)) changed = true;
+    if (value.length >= MIN_SECRET_LENGTH && add(value, value.length)) changed = true;
   }
   if (changed) rebuild();
 };
@@ -74,13 +83,13 @@ export const registerSecrets = (values: Iterable<string>): void => {
 /**
  * Registers a user name and password as the pair HTTP Basic sends: `base64(user:password)` is what a
  * source echoes back in an error (the user name alone may be short or public; the pair is not), with
- * that value's own derived forms.
+ * that value's own derived forms (a source may echo the header escaped, encoded or hex-dumped).
  */
 export const registerCredentialPair = (username: string, password: string): void => {
-  const pair = `${username}:${password}`;
-  // The header value is itself a secret a source may echo escaped, encoded or hex-dumped.
-  const encoded = base64(pair);
-  if (add([...derivedForms(encoded), encoded.replace(/=+$/, '')], encoded.length)) rebuild();
+  const encoded = base64(`${username}:${password}`);
+  // With and without its padding: inside a longer text an encoded value has none.
+  const padded = add(encoded, encoded.length);
+  if (add(encoded.replace(/=+$/, ''), encoded.length) || padded) rebuild();
 };
 
 function rebuild(): void {

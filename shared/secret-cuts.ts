@@ -10,6 +10,12 @@
  * whole only: 8 of its characters would be most of it, and such a short "secret" protects little.
  * What stays visible is at most 7 consecutive characters of a secret.
  *
+ * A run must also mix at least two of lower case, upper case and digits: a run of one kind ("operator",
+ * "perator-", "20241231") is a word, a name or a number that ordinary text holds all the time (an
+ * instance id such as "operator-1" must not lose its first word to a secret "operator-key"), while 8
+ * characters of a random key are of one kind with a chance of about 0.1%. An encoded form's runs are
+ * all indexed: 16 hex digits or 11 base64 characters of a key do not occur by chance either.
+ *
  * An encoded form (hex, base64) is longer than the value it encodes; its run is scaled so that it
  * still means 8 characters of the secret (16 hex digits, 11 base64 characters), which keeps a run of
  * hex or base64 in ordinary text from matching by chance just as often.
@@ -34,8 +40,22 @@ const headAt = (text: string, at: number): number =>
     65599,
   ) + text.charCodeAt(at + 3);
 
-/** Adds every run of `form` (a form of a secret `secretLength` characters long) to the index. */
-export const indexCuts = (index: CutIndex, form: string, secretLength: number): void => {
+/** True when `text` has at least two of: a lower-case letter, an upper-case letter, a digit. */
+const mixesKinds = (text: string): boolean =>
+  Number(/[a-z]/.test(text)) + Number(/[A-Z]/.test(text)) + Number(/[0-9]/.test(text)) >= 2;
+
+/**
+ * Adds every run of `form` (a form of a secret `secretLength` characters long) to the index. A
+ * textual form (the secret's own characters, escaped) indexes only runs that mix kinds; an encoded one
+ * (hex, base64) every run, since its kinds say nothing about the text it encodes ("aaaa" is
+ * "61616161" in hex).
+ */
+export const indexCuts = (
+  index: CutIndex,
+  form: string,
+  secretLength: number,
+  kind: 'textual' | 'encoded',
+): void => {
   if (secretLength < MIN_CUT_SECRET_LENGTH) return;
   const run = Math.ceil((CUT_RUN * form.length) / secretLength);
   const entry = index.get(run) ?? { runs: new Map<string, string[]>(), heads: new Set<number>() };
@@ -43,6 +63,7 @@ export const indexCuts = (index: CutIndex, form: string, secretLength: number): 
   const { runs, heads } = entry;
   for (let start = 0; start + run <= form.length; start++) {
     const piece = form.slice(start, start + run);
+    if (kind === 'textual' && !mixesKinds(piece)) continue;
     heads.add(headAt(piece, 0));
     const forms = runs.get(piece);
     if (!forms) runs.set(piece, [form]);
@@ -58,13 +79,18 @@ const cutRanges = (index: CutIndex, text: string): [number, number][] => {
       if (!heads.has(headAt(text, start))) continue;
       const forms = runs.get(text.slice(start, start + run));
       if (!forms) continue;
+      // Widened both ways to the whole run of one form (its start may be a run of one kind).
+      let from = start;
       let end = start + run;
       for (const form of forms) {
+        let left = start;
+        while (left > 0 && form.includes(text.slice(left - 1, start + run))) left--;
         let reach = start + run;
-        while (reach < text.length && form.includes(text.slice(start, reach + 1))) reach++;
+        while (reach < text.length && form.includes(text.slice(left, reach + 1))) reach++;
+        from = Math.min(from, left);
         end = Math.max(end, reach);
       }
-      ranges.push([start, end]);
+      ranges.push([from, end]);
       start = end - 1;
     }
   }
