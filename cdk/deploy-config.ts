@@ -25,6 +25,11 @@ export interface DeployInstance {
   readonly secureStrings: readonly string[];
   /** Pushes to the ingestion endpoint of this stack (the `ferry` sink without a `url`). */
   readonly usesIngestEndpoint: boolean;
+  /**
+   * Its own SecureString token for this stack's endpoint, which then lets it read and write this
+   * instance only. @default - the stack's ingestion token
+   */
+  readonly instanceTokenParameterName?: string;
   /** The event bus (name or ARN) its `eventbridge` sink puts events on. @default - no eventbridge sink */
   readonly eventBus?: string;
   /** What it reads through the function's role (Security Hub, GuardDuty); empty for other connectors. */
@@ -45,6 +50,8 @@ export interface DeployConfig {
   readonly ingestEndpoint: boolean;
   /** The SecureString holding the endpoint's bearer token. */
   readonly ingestTokenParameterName: string;
+  /** Per-instance tokens the endpoint accepts, each for its own instance only: SecureString name by instance id. */
+  readonly instanceTokenParameterNames: Readonly<Record<string, string>>;
   /** Things that deploy but will not work as written (an `{"env": ...}` secret, a loopback URL). */
   readonly warnings: readonly string[];
 }
@@ -144,6 +151,7 @@ export const resolveDeployConfig = (input: unknown, options: DeployConfigOptions
     source,
   });
   problems.push(...functions.problems);
+  problems.push(...instanceTokenProblems(instances, source));
   if (problems.length > 0) throw combine(source, problems);
 
   const topSink = parsed.file.sink;
@@ -156,6 +164,11 @@ export const resolveDeployConfig = (input: unknown, options: DeployConfigOptions
     historyRetentionDays: parsed.file.historyRetentionDays,
     ingestEndpoint: topUsesEndpoint || instances.some((instance) => instance.usesIngestEndpoint),
     ingestTokenParameterName: tokenName,
+    instanceTokenParameterNames: Object.fromEntries(
+      instances.flatMap(({ document, instanceTokenParameterName }) =>
+        instanceTokenParameterName ? [[document.id, instanceTokenParameterName]] : [],
+      ),
+    ),
     warnings,
   };
 };
@@ -176,16 +189,25 @@ const deployInstance = (configured: InstanceDocument, context: InstanceContext):
   const sink = configured.sink;
   const usesIngestEndpoint = sink.type === 'ferry' && sink.url === undefined;
   let document = configured;
+  let instanceTokenParameterName: string | undefined;
   if (sink.type === 'ferry' && usesIngestEndpoint) {
-    if (sink.token && 'ssm' in sink.token && parameterNameOf(sink.token.ssm) !== context.tokenName) {
-      throw new ConfigError(
-        `${where}: sink.token refers to "${sink.token.ssm}", but this stack's ingestion endpoint checks the ` +
-          `token in "${context.tokenName}". Remove sink.token, or deploy with -c ingestTokenParameter=${sink.token.ssm}.`,
-        configured.id,
-        'sink.token',
-      );
+    const own = sink.token && 'ssm' in sink.token ? parameterNameOf(sink.token.ssm) : undefined;
+    if (own !== undefined && own !== context.tokenName) {
+      // Its own SecureString: the endpoint accepts it for this instance only (the stack grants the
+      // ingest function read on exactly these parameters). The sink sends it as configured.
+      if (!parameterNamePattern.test(own)) {
+        throw new ConfigError(
+          `${where}: sink.token "${sink.token && 'ssm' in sink.token ? sink.token.ssm : own}" is not an SSM parameter name (letters, digits, "_.-/").`,
+          configured.id,
+          'sink.token',
+        );
+      }
+      instanceTokenParameterName = own;
+    } else {
+      // The stack's own endpoint checks the shared token in its SecureString, so an instance pushing to
+      // it authenticates with that parameter, whatever the local config uses ({"env": ...} for `ferry start`).
+      document = { ...configured, sink: { ...sink, token: { ssm: context.tokenName } } };
     }
-    document = { ...configured, sink: { ...sink, token: { ssm: context.tokenName } } };
   }
 
   // What the function will read back must parse: the same check it runs at every invocation.
@@ -204,9 +226,50 @@ const deployInstance = (configured: InstanceDocument, context: InstanceContext):
     rateMinutes,
     secureStrings: secureStringNames(document),
     usesIngestEndpoint,
+    ...(instanceTokenParameterName ? { instanceTokenParameterName } : {}),
     sourceReads: sourceReadsOf(document),
     ...(sink.type === 'eventbridge' ? { eventBus: sink.eventBusName ?? 'default' } : {}),
   };
+};
+
+/**
+ * The Lambda environment holds the instance-to-parameter map (`INGEST_INSTANCE_TOKEN_PARAMETERS`), and
+ * all of a function's variables share 4 KB; the rest of the ingest function's take about 400 bytes.
+ */
+export const maxInstanceTokensBytes = 3500;
+
+/** A per-instance token is one instance's own: shared, it would not say which instance may be written. */
+const instanceTokenProblems = (instances: readonly DeployInstance[], source: string): ConfigError[] => {
+  const problems: ConfigError[] = [];
+  const owners = new Map<string, string>();
+  for (const { document, instanceTokenParameterName: name } of instances) {
+    if (!name) continue;
+    const owner = owners.get(name);
+    if (owner === undefined) owners.set(name, document.id);
+    else
+      problems.push(
+        new ConfigError(
+          `${source}: instance "${document.id}": sink.token "${name}" is already instance "${owner}"'s own ingestion ` +
+            'token. A per-instance token belongs to one instance: give each its own SecureString, or remove ' +
+            'sink.token from both to use the shared ingestion token.',
+          document.id,
+          'sink.token',
+        ),
+      );
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(Object.fromEntries([...owners].map(([n, i]) => [i, n]))));
+  if (owners.size > 0 && bytes > maxInstanceTokensBytes) {
+    problems.push(
+      new ConfigError(
+        `${source}: ${owners.size} per-instance ingestion tokens take ${bytes} bytes in the ingest function's ` +
+          `environment, over the ${maxInstanceTokensBytes} bytes Lambda's 4 KB leaves for them. Use shorter ` +
+          'parameter names, or the shared token (no sink.token) for some instances.',
+        undefined,
+        'sink.token',
+      ),
+    );
+  }
+  return problems;
 };
 
 /**

@@ -81,6 +81,7 @@ export class FerryStack extends Stack {
     const ingestion = config.ingestEndpoint
       ? new IngestionApi(this, 'Ingestion', {
           tokenParameterName: config.ingestTokenParameterName,
+          instanceTokenParameterNames: config.instanceTokenParameterNames,
           throttle: ingestThrottle.throttle,
           settings: config.functions[ingestFunctionKey]!,
           removalPolicy,

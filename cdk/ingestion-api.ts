@@ -18,6 +18,11 @@ import { byArrivalIndex } from '../functions/ingest/incident-store.js';
 import { FerryFunction } from './ferry-function.js';
 import type { FunctionSettings } from './function-settings.js';
 import { incidentsTableKeys } from './incidents-table-keys.js';
+import {
+  grantInstanceTokenReads,
+  type InstanceTokenParameterNames,
+  instanceTokensEnvironment,
+} from './ingest-instance-tokens.js';
 import { minimumIngestThrottle } from './ingest-throttle.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { ssmParameterArn } from './ssm-parameter-arn.js';
@@ -35,6 +40,8 @@ export const defaultIngestThrottle: ThrottleSettings = minimumIngestThrottle;
 export interface IngestionApiProps {
   /** The SecureString holding the bearer token; the stack never sees its value. */
   readonly tokenParameterName: string;
+  /** Per-instance tokens, each for its own instance only: SecureString name by instance id. @default none */
+  readonly instanceTokenParameterNames?: InstanceTokenParameterNames;
   readonly settings: FunctionSettings;
   /** @default RemovalPolicy.RETAIN: received incidents outlive the stack */
   readonly removalPolicy?: RemovalPolicy;
@@ -80,6 +87,7 @@ export class IngestionApi extends Construct {
       environment: {
         INCIDENTS_TABLE: this.table.tableName,
         INGEST_TOKEN_PARAMETER: props.tokenParameterName,
+        ...instanceTokensEnvironment(props.instanceTokenParameterNames ?? {}),
       },
       bundling: props.bundling,
     });
@@ -118,6 +126,13 @@ export class IngestionApi extends Construct {
         }),
       );
     }
+
+    grantInstanceTokenReads(
+      this,
+      ingest.role,
+      props.instanceTokenParameterNames ?? {},
+      props.secureStringKey,
+    );
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Ferry ingestion endpoint',

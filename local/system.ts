@@ -17,6 +17,7 @@ import { applyDemoBehaviour, demoBehaviourFromEnv } from './demo-source/demo-beh
 import { type DemoSource, startDemoSource } from './demo-source/server.js';
 import { createLocalDynamoClient, type LocalDynamo, startLocalDynamo } from './dynamodb.js';
 import { externalDynamo } from './external-dynamo.js';
+import { localInstanceTokens } from './instance-ingest-tokens.js';
 import { localHolderPrefix } from './lease-holder.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
 import { applyLocalDefaults, defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
@@ -116,6 +117,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     const ingest = await startIngestServer({
       store: incidents,
       token: process.env.FERRY_INGEST_TOKEN || defaultLocal.ingestToken,
+      instanceTokens: localInstanceTokens(() => instances.load()),
       port: options.ingestPort ?? defaultLocal.ingestPort,
       logger,
     });

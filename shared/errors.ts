@@ -84,7 +84,7 @@ export class SourceError extends FerryError {
   constructor(
     code: ErrorCode,
     message: string,
-    readonly details: { status?: number; url?: string; retryAfterMs?: number } = {},
+    readonly details: { status?: number; url?: string; retryAfterMs?: number; reason?: string } = {},
     options?: FerryErrorOptions,
   ) {
     super(code, message, options);

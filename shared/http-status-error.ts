@@ -15,16 +15,18 @@ export const describeUrl = (url: string): string => {
 export const snippet = (text: string): string => redactAndTruncate(text, 300);
 
 /**
- * What a 401/403 body may say in an error: only the source's own short reason (`message`, `error`,
- * `error_description`, `detail`, `title`), redacted, capped. The rest of the body is dropped: an auth
- * failure is where a source echoes the credential it refused, in whatever form.
+ * The reason a source gives in an error body: its own short field (`message`, `error_description`,
+ * `error`, `errors`, `detail`, `title`; RFC 6749 §5.2's `error_description`/`error` for a token
+ * endpoint), whitespace folded, redacted and capped at 120 characters; undefined when the body is not
+ * JSON or says none. For a 401/403 this is all of the body an error keeps: an auth failure is where a
+ * source echoes the credential it refused, in whatever form.
  */
-const authReason = (text: string): string => {
+export const sourceReason = (text: string): string | undefined => {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return '';
+    return undefined;
   }
   const fields = ['message', 'error_description', 'error', 'errors', 'detail', 'title'];
   // `{"error": {"message": "…"}}` or `{"errors": [{"message": "…"}]}` (CrowdStrike) is as deep as real
@@ -41,8 +43,12 @@ const authReason = (text: string): string => {
     return undefined;
   };
   const reason = pick(body);
-  return reason ? `The source says: "${redactAndTruncate(reason.replace(/\s+/g, ' '), 120)}".` : '';
+  return reason ? redactAndTruncate(reason.replace(/\s+/g, ' '), 120) : undefined;
 };
+
+/** `The source says: "…".`, or nothing when it gave no reason. */
+export const saysReason = (reason: string | undefined): string =>
+  reason ? `The source says: "${reason}".` : '';
 
 /** A 403 that is a spent rate limit (GitHub's primary limit), told by the source's remaining header. */
 const isSpentLimit = (status: number, headers: Headers, rateLimit: RateLimitHeaders | undefined) =>
@@ -59,10 +65,11 @@ export const statusError = (
   const where = `${method} ${describeUrl(url)}`;
   const spent = isSpentLimit(status, headers, rateLimit);
   if ((status === 401 || status === 403) && !spent) {
+    const reason = sourceReason(text);
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
-      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${authReason(text)}`.trim(),
-      { status, url: describeUrl(url) },
+      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${saysReason(reason)}`.trim(),
+      { status, url: describeUrl(url), ...(reason ? { reason } : {}) },
     );
   }
   if (status === 429 || spent) {
@@ -73,9 +80,10 @@ export const statusError = (
       { status, url: describeUrl(url), ...(wait === undefined ? {} : { retryAfterMs: wait }) },
     );
   }
+  const reason = sourceReason(text);
   return new SourceError(
     ErrorCodes.SOURCE_HTTP,
     `${where} answered ${status}${status >= 500 ? ' (a server error at the source; the next fetch retries)' : ': check the instance parameters (URL, query)'}. ${snippet(text)}`.trim(),
-    { status, url: describeUrl(url) },
+    { status, url: describeUrl(url), ...(reason ? { reason } : {}) },
   );
 };

@@ -113,8 +113,11 @@ const checkLabels = (incident: unknown, index: number, labels: unknown): void =>
   });
 };
 
-/** A UTF-16 surrogate without its pair. */
+/** A UTF-16 surrogate without its pair: no UTF-8 text can hold it (stored or hashed, it becomes U+FFFD). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `text` has a lone surrogate: two distinct ids or keys holding one would become the same. */
+export const hasLoneSurrogate = (text: string): boolean => LONE_SURROGATE.test(text);
 
 /**
  * Checks one incident against XSOAR's contract and returns it as XSOAR takes it: `occurred` in
@@ -151,10 +154,10 @@ export const validateIncident = (incident: unknown, index: number, maxBytes?: nu
   }
   // A lone surrogate has no UTF-8 form: hashed (seen ids) or stored, it becomes U+FFFD, and two distinct
   // ids would become one, the second silently dropped as a duplicate.
-  if (typeof dbotMirrorId === 'string' && LONE_SURROGATE.test(dbotMirrorId)) {
+  if (typeof dbotMirrorId === 'string' && hasLoneSurrogate(dbotMirrorId)) {
     fail(incident, index, 'dbotMirrorId', 'has a lone UTF-16 surrogate, which no UTF-8 text can hold');
   }
-  if (dbotMirrorId === undefined && typeof rawJSON === 'string' && LONE_SURROGATE.test(rawJSON)) {
+  if (dbotMirrorId === undefined && typeof rawJSON === 'string' && hasLoneSurrogate(rawJSON)) {
     fail(
       incident,
       index,

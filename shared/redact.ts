@@ -7,8 +7,12 @@
  * A secret rarely comes back verbatim: a source's error body echoes it JSON-escaped, URL-encoded or as
  * the `Basic` header it came in. Each value is registered with those derived forms ({@link derivedForms}),
  * and a pair of credentials with its `user:password` base64 ({@link registerCredentialPair}). Text is
- * redacted before it is shortened ({@link redactAndTruncate}): a cut secret no longer matches.
+ * redacted before it is shortened ({@link redactAndTruncate}). A source may also echo a cut of a
+ * secret (its first characters, a window of it): any run of 8 or more characters of a secret of 12 or
+ * more is redacted too, in every form (`secret-cuts.ts` says why those numbers).
  */
+
+import { type CutIndex, indexCuts, redactCuts } from './secret-cuts.js';
 
 const REDACTED = '***';
 // Shorter values would blank out ordinary words; such a "secret" protects nothing anyway.
@@ -16,6 +20,7 @@ const MIN_SECRET_LENGTH = 4;
 
 const secrets = new Set<string>();
 let pattern: RegExp | undefined;
+const cuts: CutIndex = new Map();
 
 const escapeRegExp = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -24,28 +29,42 @@ const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 /**
  * The forms a secret takes on its way back from a source: verbatim, JSON-escaped (a `"` or `\` in it,
  * once or twice over), URL-encoded (`encodeURIComponent` and form encoding), base64 and base64url
- * (padding dropped: an encoded value inside a longer text has none).
+ * (padding dropped: an encoded value inside a longer text has none), and hex of its UTF-8 bytes in
+ * lower and upper case (a source dumping the bytes it received).
  * @example derivedForms('a"b') // ['a"b', 'a\\"b', 'a%22b', 'YSJi', …]
  */
-export const derivedForms = (value: string): string[] => {
+export const derivedForms = (value: string): string[] => [
+  ...new Set([...textualForms(value), ...encodedForms(value)]),
+];
+
+/** The forms that read as the secret's own characters: verbatim, JSON-escaped, URL-encoded. */
+const textualForms = (value: string): string[] => {
   const json = JSON.stringify(value).slice(1, -1);
-  const forms = [
+  return [
     value,
     json,
     JSON.stringify(json).slice(1, -1),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
-    base64(value).replace(/=+$/, ''),
-    Buffer.from(value, 'utf8').toString('base64url'),
   ];
-  return [...new Set(forms)];
 };
 
-const add = (values: Iterable<string>): boolean => {
+/** The forms that encode its bytes: base64, base64url, hex lower and upper case. */
+const encodedForms = (value: string): string[] => [
+  base64(value).replace(/=+$/, ''),
+  Buffer.from(value, 'utf8').toString('base64url'),
+  Buffer.from(value, 'utf8').toString('hex'),
+  Buffer.from(value, 'utf8').toString('hex').toUpperCase(),
+];
+
+/** Adds the forms of one secret `secretLength` characters long; true when any was new. */
+const add = (value: string, secretLength: number): boolean => {
   let changed = false;
-  for (const value of values) {
-    if (value.length >= MIN_SECRET_LENGTH && !secrets.has(value)) {
-      secrets.add(value);
+  const encoded = new Set(encodedForms(value));
+  for (const form of derivedForms(value)) {
+    if (form.length >= MIN_SECRET_LENGTH && !secrets.has(form)) {
+      secrets.add(form);
+      indexCuts(cuts, form, secretLength, encoded.has(form) ? 'encoded' : 'textual');
       changed = true;
     }
   }
@@ -54,18 +73,23 @@ const add = (values: Iterable<string>): boolean => {
 
 /** Registers secret values, with their {@link derivedForms}, to be redacted from everything Ferry writes. */
 export const registerSecrets = (values: Iterable<string>): void => {
-  if (add([...values].flatMap((value) => (value.length >= MIN_SECRET_LENGTH ? derivedForms(value) : [])))) {
-    rebuild();
+  let changed = false;
+  for (const value of values) {
+    if (value.length >= MIN_SECRET_LENGTH && add(value, value.length)) changed = true;
   }
+  if (changed) rebuild();
 };
 
 /**
  * Registers a user name and password as the pair HTTP Basic sends: `base64(user:password)` is what a
- * source echoes back in an error (the user name alone may be short or public; the pair is not).
+ * source echoes back in an error (the user name alone may be short or public; the pair is not), with
+ * that value's own derived forms (a source may echo the header escaped, encoded or hex-dumped).
  */
 export const registerCredentialPair = (username: string, password: string): void => {
-  const pair = `${username}:${password}`;
-  if (add([base64(pair), base64(pair).replace(/=+$/, '')])) rebuild();
+  const encoded = base64(`${username}:${password}`);
+  // With and without its padding: inside a longer text an encoded value has none.
+  const padded = add(encoded, encoded.length);
+  if (add(encoded.replace(/=+$/, ''), encoded.length) || padded) rebuild();
 };
 
 function rebuild(): void {
@@ -81,9 +105,9 @@ const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@"'<>]*@/gi;
 export const withoutUserinfo = (text: string): string =>
   text.includes('@') ? text.replace(USERINFO, `$1${REDACTED}@`) : text;
 
-/** Replaces every registered secret, and every URL's userinfo, inside a string. */
+/** Replaces every registered secret (whole or cut), and every URL's userinfo, inside a string. */
 export const redactString = (text: string): string =>
-  withoutUserinfo(pattern ? text.replace(pattern, REDACTED) : text);
+  withoutUserinfo(pattern ? redactCuts(cuts, text.replace(pattern, REDACTED), REDACTED) : text);
 
 /**
  * Redacts, then shortens to `max` characters (with `…`): shortening first would cut a secret so that

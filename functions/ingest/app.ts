@@ -6,13 +6,21 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
 import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
-import { type Incident, validateIncident } from '../../shared/incident.js';
+import { hasLoneSurrogate, type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { checkIncidentContract, hasLoneSurrogate } from './incident-contract.js';
+import { checkIncidentContract } from './incident-contract.js';
 import { type IncidentStore, InvalidCursorError } from './incident-store.js';
 
 /** The bearer token, or a function resolving it (an SSM SecureString, cached). */
 export type TokenSource = string | (() => string | Promise<string>);
+
+/**
+ * Per-instance tokens: a token (source) by instance id, or a function answering the current map (for
+ * `ferry start`, whose config file may gain an instance while it runs).
+ */
+export type InstanceTokens =
+  | Readonly<Record<string, TokenSource>>
+  | (() => Promise<Readonly<Record<string, string>>>);
 
 export interface IngestAppOptions {
   readonly store: IncidentStore;
@@ -23,7 +31,7 @@ export interface IngestAppOptions {
    * leaked sink token exposes one instance, not all (`"sink": {"type": "ferry", "token": ...}` per
    * instance sends it). The main `token` keeps access to every instance. @default none
    */
-  readonly instanceTokens?: Readonly<Record<string, TokenSource>>;
+  readonly instanceTokens?: InstanceTokens;
   /** Largest request body; over it the answer is 413. @default 5 MiB */
   readonly maxBodyBytes?: number;
   /** @default a Powertools logger, service `ferry-ingest` */
@@ -112,14 +120,19 @@ type Scope = { readonly all: true } | { readonly all: false; readonly instance: 
  * Refuses every request without a known bearer token, and records the token's scope for the routes.
  * Every token is compared, whichever matches, so the time taken says nothing about which one did.
  */
-const requireToken = (
-  token: TokenSource,
-  instanceTokens: Readonly<Record<string, TokenSource>>,
-): MiddlewareHandler => {
+const requireToken = (token: TokenSource, instanceTokens: InstanceTokens): MiddlewareHandler => {
   const main = resolverOf(token, '"token"');
-  const scoped = Object.entries(instanceTokens).map(
-    ([instance, source]) => [instance, resolverOf(source, `the token of instance "${instance}"`)] as const,
-  );
+  const scoped =
+    typeof instanceTokens === 'function'
+      ? async () => Object.entries(await instanceTokens())
+      : (() => {
+          const resolvers = Object.entries(instanceTokens).map(
+            ([instance, source]) =>
+              [instance, resolverOf(source, `the token of instance "${instance}"`)] as const,
+          );
+          return () =>
+            Promise.all(resolvers.map(async ([instance, resolve]) => [instance, await resolve()] as const));
+        })();
   return async function requireToken(c, next) {
     const presented = bearerToken(c.req.header('authorization'));
     const secret = await main();
@@ -127,8 +140,8 @@ const requireToken = (
     let scope: Scope | undefined;
     if (presented !== undefined) {
       if (sameSecret(presented, secret)) scope = { all: true };
-      for (const [instance, resolve] of scoped) {
-        const instanceSecret = await resolve();
+      // '' is an instance without a usable token: it matches nothing.
+      for (const [instance, instanceSecret] of await scoped()) {
         if (instanceSecret !== '' && sameSecret(presented, instanceSecret) && !scope)
           scope = { all: false, instance };
       }

@@ -4,6 +4,11 @@ import { handle } from 'hono/aws-lambda';
 import { createLogger } from '../../shared/logger.js';
 import { createIngestApp } from './app.js';
 import { DynamoIncidentStore } from './incident-store.js';
+import {
+  createSsmInstanceTokens,
+  instanceTokenParameters,
+  instanceTokensVariable,
+} from './ssm-instance-tokens.js';
 import { createSsmTokenSource } from './ssm-token.js';
 
 const requiredEnv = (name: string): string => {
@@ -20,11 +25,18 @@ const store = new DynamoIncidentStore({
   client: new DynamoDBClient({}),
   tableName: requiredEnv('INCIDENTS_TABLE'),
 });
+const ssm = new SSMClient({});
 const token = createSsmTokenSource({
-  client: new SSMClient({}),
+  client: ssm,
   parameterName: requiredEnv('INGEST_TOKEN_PARAMETER'),
+  logger,
+});
+// Each scoped token reads and writes its own instance only (deploy.md, "Per-instance ingestion tokens").
+const instanceTokens = createSsmInstanceTokens({
+  client: ssm,
+  parameters: instanceTokenParameters(process.env[instanceTokensVariable]),
   logger,
 });
 
 /** The ingest Lambda: API Gateway HTTP API (payload v2) → the ingestion app. */
-export const handler = handle(createIngestApp({ store, token, logger }));
+export const handler = handle(createIngestApp({ store, token, instanceTokens, logger }));

@@ -13,12 +13,6 @@ export const MAX_INCIDENT_DEPTH = 32;
 
 const SEVERITIES = new Set<number>(Object.values(Severity));
 
-/** A UTF-16 surrogate without its pair: not encodable as UTF-8, it would become U+FFFD in storage. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** True when `text` has a lone surrogate: two distinct ids would be stored as one. */
-export const hasLoneSurrogate = (text: string): boolean => LONE_SURROGATE.test(text);
-
 const invalid = (index: number, field: string, problem: string) =>
   new IncidentInvalidError(`Incident #${index} is invalid: "${field}" ${problem}.`, index, field);
 
@@ -87,23 +81,14 @@ export const checkIncidentContract = (incident: unknown, index: number): void =>
   if (customFields !== undefined && !isPlainObject(customFields)) {
     throw invalid(index, 'CustomFields', 'must be an object of field names to values');
   }
-  const rawJSON = own('rawJSON');
-  if (own('dbotMirrorId') === undefined && typeof rawJSON === 'string' && hasLoneSurrogate(rawJSON)) {
-    // Without an id the key is a hash of rawJSON's UTF-8: a lone surrogate would hash as U+FFFD.
-    throw invalid(
-      index,
-      'rawJSON',
-      'has an unpaired UTF-16 surrogate (JSON.stringify the event: it escapes them)',
-    );
-  }
+  // Lone surrogates in dbotMirrorId and rawJSON (which would merge two ids) are validateIncident's,
+  // which runs next.
   const id = own('dbotMirrorId');
-  if (typeof id === 'string' && (id === '' || hasLoneSurrogate(id))) {
+  if (id === '') {
     throw invalid(
       index,
       'dbotMirrorId',
-      id === ''
-        ? 'must not be empty (leave it out to key the incident by its rawJSON)'
-        : 'has an unpaired UTF-16 surrogate, which storage would turn into U+FFFD and merge with another id',
+      'must not be empty (leave it out to key the incident by its rawJSON)',
     );
   }
 };

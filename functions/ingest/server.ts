@@ -2,14 +2,14 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { type ListeningServer, listen } from '../../shared/listen.js';
 import type { Logger } from '../../shared/logger.js';
-import { createIngestApp, type TokenSource } from './app.js';
+import { createIngestApp, type InstanceTokens, type TokenSource } from './app.js';
 import type { IncidentStore } from './incident-store.js';
 
 export interface StartIngestServerOptions {
   readonly store: IncidentStore;
   readonly token: TokenSource;
   /** Per-instance tokens (see IngestAppOptions.instanceTokens). */
-  readonly instanceTokens?: Readonly<Record<string, TokenSource>>;
+  readonly instanceTokens?: InstanceTokens;
   /** 0 picks a free port. @default 8787 */
   readonly port?: number;
   /** @default '127.0.0.1' */

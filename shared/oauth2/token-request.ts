@@ -1,5 +1,6 @@
 import { ErrorCodes, SourceError } from '../errors.js';
 import type { HttpClient } from '../http-client.js';
+import { saysReason, describeUrl as where } from '../http-status-error.js';
 import { registerSecrets } from '../redact.js';
 
 /**
@@ -39,11 +40,6 @@ const DEFAULT_LIFETIME_S = 3600;
 
 // RFC 6749 Appendix B: the Basic credentials are the form-urlencoded id and secret.
 const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-
-const where = (url: string) => {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-};
 
 const badAnswer = (tokenUrl: string, problem: string) =>
   new SourceError(
@@ -89,12 +85,15 @@ export const requestToken = async (
   } catch (error) {
     const status = error instanceof SourceError ? error.details.status : undefined;
     if (status === 400 || status === 401 || status === 403) {
+      // RFC 6749 §5.2: the refusal's `error` / `error_description`, read as any source's reason is;
+      // the rest of the body stays out of the message.
+      const reason = (error as SourceError).details.reason;
       throw new SourceError(
         ErrorCodes.SOURCE_AUTH,
         `The OAuth2 token endpoint ${where(credentials.tokenUrl)} refused the client credentials (${status}): ` +
           `check the secrets client_id and client_secret, the scope/audience and the client authentication ` +
-          `("${credentials.clientAuth ?? 'client_secret_basic'}"). ${(error as Error).message}`,
-        { status, url: where(credentials.tokenUrl) },
+          `("${credentials.clientAuth ?? 'client_secret_basic'}"). ${saysReason(reason)}`.trim(),
+        { status, url: where(credentials.tokenUrl), ...(reason ? { reason } : {}) },
         { cause: error },
       );
     }

@@ -186,7 +186,8 @@ export const runRedrive = async (input: RedriveInput, deps: RedriveDeps): Promis
     ...(error ? { error } : {}),
   });
   await deps.store
-    .writeHistory(record)
+    // Identifiers are config, never secrets: the record stays under its key whatever a secret holds.
+    .writeHistory({ ...record, instanceId: document.id, runId })
     .catch((writeError) => logger.error('Could not write the history record', { error: writeError }));
   return error ? { ...outcome, error } : outcome;
 };

@@ -144,7 +144,8 @@ export const runFetch = async (input: RunInput, deps: RunnerDeps): Promise<RunOu
     if (sinkIds.length > 0) outcome.sinkIds = sinkIds;
     if (sinkNotices.length > 0) outcome.message = [outcome.message, ...sinkNotices].filter(Boolean).join(' ');
     outcome.durationMs = clock() - startedAt;
-    const record = redact(outcome);
+    // Identifiers are config, never secrets: the history stays under its key whatever a secret holds.
+    const record = { ...redact(outcome), instanceId: outcome.instanceId, runId: outcome.runId };
     if (input.mode !== 'debug') {
       try {
         await deps.store.writeHistory({

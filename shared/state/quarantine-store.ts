@@ -145,7 +145,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: this.#key(instanceId, safe.quarantineId),
+          Key: this.#key(instanceId, candidate.quarantineId),
           // Seen again: the latest raw and reason win; a record already re-driven stays re-driven.
           UpdateExpression:
             'SET #instanceId = :instanceId, #connector = :connector, #quarantineId = :quarantineId, #reason = :reason, ' +
@@ -173,7 +173,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
           ExpressionAttributeValues: {
             ':instanceId': instanceId,
             ':connector': run.connector,
-            ':quarantineId': safe.quarantineId,
+            ':quarantineId': candidate.quarantineId,
             ':reason': safe.reason,
             ':rawKind': safe.rawKind,
             ':raw': safe.raw,

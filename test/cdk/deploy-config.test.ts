@@ -113,15 +113,44 @@ describe('secrets and the sink token', () => {
     expect(fromContext.instances[0]?.document.sink).toMatchObject({ token: { ssm: '/other/token' } });
   });
 
-  it('refuses an instance whose token is not the one the endpoint checks', () => {
+  it("takes an instance's own SSM token as its per-instance token, sent as configured", () => {
+    const own = { type: 'ferry', token: { ssm: '/ferry/ingest-tokens/demo:3' } };
+    const config = resolve({
+      sink: { type: 'ferry', token: { ssm: '/soc/ingest' } },
+      instances: { demo: { ...demo, sink: own }, other: demo },
+    });
+    const [first, second] = config.instances;
+
+    expect(config.ingestTokenParameterName).toBe('/soc/ingest');
+    // IAM authorizes the parameter: the version selector is not part of its name.
+    expect(config.instanceTokenParameterNames).toEqual({ demo: '/ferry/ingest-tokens/demo' });
+    expect(first?.document.sink).toEqual(own);
+    expect(first?.secureStrings).toEqual(['/ferry/ingest-tokens/demo', '/ferry/secrets/demo/api-key']);
+    expect(second?.document.sink).toMatchObject({ token: { ssm: '/soc/ingest' } });
+    expect(second?.instanceTokenParameterName).toBeUndefined();
+  });
+
+  it('refuses a per-instance token two instances share, naming both', () => {
+    const sink = { type: 'ferry', token: { ssm: '/ferry/ingest-tokens/shared' } };
     const error = configError(() =>
-      resolve({
-        instances: { demo: { ...demo, sink: { type: 'ferry', token: { ssm: '/elsewhere' } } } },
-      }),
+      resolve({ instances: { demo: { ...demo, sink }, second: { ...demo, sink } } }),
     );
 
-    expect([error.instanceId, error.field]).toEqual(['demo', 'sink.token']);
-    expect(error.message).toContain('-c ingestTokenParameter=/elsewhere');
+    expect([error.instanceId, error.field]).toEqual(['second', 'sink.token']);
+    expect(error.message).toContain('"/ferry/ingest-tokens/shared" is already instance "demo"\'s own');
+  });
+
+  it("refuses more per-instance tokens than the ingest function's environment holds", () => {
+    const instances = Object.fromEntries(
+      Array.from({ length: 80 }, (_, index) => [
+        `instance-${index}`,
+        { ...demo, sink: { type: 'ferry', token: { ssm: `/ferry/ingest-tokens/instance-${index}` } } },
+      ]),
+    );
+    const error = configError(() => resolve({ instances }));
+
+    expect(error.field).toBe('sink.token');
+    expect(error.message).toMatch(/80 per-instance ingestion tokens take \d+ bytes .* over the 3500 bytes/);
   });
 
   it('deploys no endpoint when every sink has its own URL, and keeps their secrets as configured', () => {

@@ -59,10 +59,13 @@ beforeAll(async () => {
     createServer((request, response) => {
       if (mode === 'echo-401') {
         // A careless API: its error repeats what it was sent, JSON-escaped, and the Basic header too.
+        // It also shows a cut of what it got, and its bytes in hex, lower and upper case.
+        const sent = String(request.headers['x-api-key'] ?? request.headers.authorization);
+        const hex = Buffer.from(sent).toString('hex');
         response.writeHead(401, { 'content-type': 'application/json' });
         response.end(
           JSON.stringify({
-            message: `invalid credentials ${request.headers['x-api-key'] ?? request.headers.authorization}`,
+            message: `invalid credentials ${sent}; got "${sent.slice(0, 12)}…" (${hex}, ${hex.slice(10, 40).toUpperCase()})`,
             received: { headers: request.headers },
             hint: `${'.'.repeat(270)}${request.headers['x-api-key']}`,
           }),
@@ -170,12 +173,18 @@ const forms = [
   BASIC,
   JSON.stringify(PASSWORD).slice(1, -1),
   'Lm7Pz4',
+  // Cuts (the first 8 characters, a window) and hex, lower and upper case, whole or cut.
+  API_KEY.slice(0, 8),
+  API_KEY.slice(9, 17),
+  Buffer.from(API_KEY).toString('hex').slice(0, 16),
+  Buffer.from(API_KEY).toString('hex').slice(10, 40).toUpperCase(),
+  Buffer.from(`Basic ${BASIC}`).toString('hex').slice(20, 36),
 ];
 const expectNoForm = (where: string, value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   const found = forms.filter((form) => text.includes(form));
   hostile.record({
-    input: `a 401 echoing the key (JSON-escaped, cut, URL-encoded) and the Basic header: ${where.replace(/hostile-[0-9a-f]{8}/g, '<instance>')}`,
+    input: `a 401 echoing the key (JSON-escaped, cut, URL-encoded, hex) and the Basic header: ${where.replace(/hostile-[0-9a-f]{8}/g, '<instance>')}`,
     expected: 'no form of a credential',
     measured: found.length === 0 ? 'none found' : `${found.length} form(s) found`,
     passed: found.length === 0,

@@ -1,10 +1,13 @@
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SourceError } from '../../shared/errors.js';
 import { createHttpClient } from '../../shared/http-client.js';
 import { createIntegrationContext } from '../../shared/integration-context.js';
 import { MemoryStateStore } from '../../shared/kit/index.js';
+import { listen } from '../../shared/listen.js';
 import { oauth2Session } from '../../shared/oauth2/oauth2-session.js';
 import { bearerToken } from '../../shared/oauth2/token-cache.js';
-import { type ClientCredentials, tokenRequestOf } from '../../shared/oauth2/token-request.js';
+import { type ClientCredentials, requestToken, tokenRequestOf } from '../../shared/oauth2/token-request.js';
 import { redactString } from '../../shared/redact.js';
 import { silentLogger } from '../helpers/runtime.js';
 import { type CrowdStrikeServer, startCrowdStrike } from '../helpers/vendors/crowdstrike.js';
@@ -117,5 +120,47 @@ describe('OAuth2 client credentials', () => {
     await expect(session.request({ url: 'http://127.0.0.2:9/elsewhere' })).rejects.toThrow(
       /would carry it elsewhere/,
     );
+  });
+
+  it("reads a refusal's RFC 6749 §5.2 reason like any source's, and keeps the rest of the body out", async () => {
+    // RFC 6749 §5.2: 400 with `error` and `error_description`; this endpoint also echoes the request.
+    const endpoint = await listen(
+      createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        request.on('end', () => {
+          response.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+          response.end(
+            JSON.stringify({
+              error: 'invalid_client',
+              error_description: 'Client authentication failed',
+              debug: { received: body },
+            }),
+          );
+        });
+      }),
+    );
+    try {
+      const failure = await requestToken(createHttpClient({ retries: 0 }), {
+        tokenUrl: `${endpoint.url}/oauth2/token?tenant=x`,
+        clientId: 'app',
+        clientSecret: 'never-shown-secret-4821',
+        clientAuth: 'client_secret_post',
+      }).catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(SourceError);
+      const error = failure as SourceError;
+      expect(error.code).toBe('SOURCE_AUTH');
+      expect(error.details).toMatchObject({ status: 400, reason: 'Client authentication failed' });
+      expect(error.message).toBe(
+        `The OAuth2 token endpoint ${endpoint.url}/oauth2/token refused the client credentials (400): check the ` +
+          'secrets client_id and client_secret, the scope/audience and the client authentication ' +
+          '("client_secret_post"). The source says: "Client authentication failed".',
+      );
+    } finally {
+      await endpoint.close();
+    }
   });
 });

@@ -1,9 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as IngestHandler } from '../../../functions/ingest/handler.js';
 import { type AwsEndpoints, startAwsEndpoints } from '../../helpers/aws-endpoints/server.js';
 import { anIncident, anInstance, type IncidentsTableFixture, startIncidentsTable } from './helpers.js';
+import { httpApiEvent } from './http-api-event.js';
 
 const token = 'lambda-test-token-0123456789';
 const parameterName = '/ferry/ingest/token';
@@ -11,53 +11,6 @@ const parameterName = '/ferry/ingest/token';
 let table: IncidentsTableFixture;
 let aws: AwsEndpoints;
 let handler: typeof IngestHandler;
-
-/** An API Gateway HTTP API (payload format 2.0, `$default` stage) event. */
-const httpApiEvent = (request: {
-  method: string;
-  path: string;
-  query?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}): LambdaEvent => {
-  const event: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: request.path,
-    rawQueryString: request.query ?? '',
-    headers: {
-      host: 'abc123.execute-api.us-east-1.amazonaws.com',
-      ...(request.body === undefined
-        ? {}
-        : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(request.body)) }),
-      ...request.headers,
-    },
-    ...(request.query
-      ? { queryStringParameters: Object.fromEntries(new URLSearchParams(request.query)) }
-      : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: {
-        method: request.method,
-        path: request.path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.7',
-        userAgent: 'ferry',
-      },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/May/2024:10:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-    ...(request.body === undefined ? {} : { body: request.body }),
-  };
-  return event as unknown as LambdaEvent;
-};
 
 const authorized = { authorization: `Bearer ${token}` };
 

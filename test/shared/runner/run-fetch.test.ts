@@ -3,6 +3,7 @@ import { helloworld } from '../../../functions/helloworld/connector.js';
 import type { IngestServer } from '../../../functions/ingest/server.js';
 import { type DemoSource, startDemoSource } from '../../../local/demo-source/server.js';
 import { type InstanceDocument, instanceDocumentSchema } from '../../../shared/config/schema.js';
+import { registerSecrets } from '../../../shared/redact.js';
 import { type RunInput, type RunOutcome, runFetch } from '../../../shared/runner/run-fetch.js';
 import { createFerrySink } from '../../../shared/sinks/ferry-sink.js';
 import type { Sink } from '../../../shared/sinks/sink.js';
@@ -203,6 +204,18 @@ describe('runFetch: fetching', () => {
     expect(await instance.history()).toEqual([]);
     // Nothing moved: the next real fetch gets them all.
     expect((await instance.run()).pushed).toBe(2);
+  });
+
+  it('writes the history under the instance id even when a secret holds a run of that id', async () => {
+    const instance = await anInstance();
+    registerSecrets([`Tok-${instance.instanceId}-Z9`]);
+
+    const outcome = await instance.run();
+
+    expect(outcome.instanceId).toBe(instance.instanceId);
+    expect(await instance.history()).toEqual([
+      expect.objectContaining({ runId: outcome.runId, status: 'ok' }),
+    ]);
   });
 
   it('records a disabled instance as disabled and does not call the source', async () => {
