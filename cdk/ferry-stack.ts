@@ -11,8 +11,11 @@ import { FetchScheduler } from './fetch-scheduler.js';
 import { ingestFunctionKey } from './function-settings.js';
 import { ingestThrottleFor } from './ingest-throttle.js';
 import { IngestionApi } from './ingestion-api.js';
-import { defaultInstanceParameterPrefix, InstanceParameter } from './instance-parameter.js';
+import { defaultInstanceParameterPrefix } from './instance-parameter.js';
+import { addInstanceResources, InstanceShard } from './instance-shard.js';
+import { checkShard, groupByShard, instanceLayoutFor, resourcesPerInstance } from './instance-shards.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
+import { ParameterStoreHighThroughput, ssmThroughputFor } from './ssm-throughput.js';
 import { StateTable } from './state-table.js';
 
 export interface FerryStackProps extends StackProps {
@@ -33,7 +36,20 @@ export interface FerryStackProps extends StackProps {
   readonly bundling?: FerryBundlingOptions;
   /** Where a connector's handler is, relative to the repository root. @default `functions/<connector>/handler.ts` */
   readonly connectorEntry?: (connector: string) => string;
+  /**
+   * `-c instanceShards`: the number of nested stacks the instances are spread over (`instance-shards.ts`).
+   * @default - the instances live in this stack (at most `maxInlineInstances`)
+   */
+  readonly instanceShards?: string;
+  /** `-c ssmThroughput`: "standard" or "high" (`ssm-throughput.ts`). @default "standard" */
+  readonly ssmThroughput?: string;
 }
+
+/**
+ * Bytes an instance adds to a shard's template besides its document (measured on synthesized shards:
+ * the parameter's and schedule's properties, references and tags come to about 1.1 KB), with margin.
+ */
+const templateBytesPerInstance = 1_500;
 
 const outputId = (name: string): string =>
   name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -63,6 +79,8 @@ export class FerryStack extends Stack {
         'instanceParameterPrefix',
       );
     }
+    const layout = instanceLayoutFor(config.instances.length, props.instanceShards);
+    const ssmThroughput = ssmThroughputFor(config.instances, props.ssmThroughput);
     Tags.of(this).add('app', 'ferry');
     const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
     const secureStringKey: IKey | undefined = props.secureStringKeyArn
@@ -72,6 +90,7 @@ export class FerryStack extends Stack {
     const state = new StateTable(this, 'State', { removalPolicy });
     const alarms = new FerryAlarms(this, 'Alarms', { email: props.alarmEmail });
     const scheduler = new FetchScheduler(this, 'Scheduler');
+    if (ssmThroughput === 'high') new ParameterStoreHighThroughput(this, 'ParameterStoreHighThroughput');
     alarms.deadLetters('DeadLetters', scheduler.deadLetterQueue);
 
     // The endpoint's throttle follows the instance count: no instance meets a 429 by design.
@@ -105,35 +124,72 @@ export class FerryStack extends Stack {
         bundling: { ...props.bundling, sinks: sinksUsedBy(config.instances, connector) },
       });
       functions.set(connector, fn);
+      if (layout.kind === 'sharded') fn.grantInstanceDocumentsByTag(prefix);
       alarms.functionErrors(`FunctionErrors-${connector}`, fn.function, `"${connector}" connector`);
+      alarms.fetchErrors(`FetchErrors-${connector}`, connector);
+      alarms.quarantined(`Quarantined-${connector}`, connector);
       new CfnOutput(this, `${outputId(connector)}FunctionName`, {
         description: `The "${connector}" connector's Lambda function`,
         value: fn.function.functionName,
       });
     }
 
-    for (const instance of config.instances) {
-      const { document } = instance;
-      const fn = functions.get(document.connector)!;
-      const parameter = new InstanceParameter(this, `Instance-${document.id}`, { document, prefix });
-      fn.grantInstanceDocument(parameter);
-      fn.grantSecureStrings(instance.secureStrings);
-      if (instance.eventBus) fn.grantEventBus(instance.eventBus);
-      for (const read of instance.sourceReads) fn.grantSourceRead(read);
-      scheduler.schedule({
-        instanceId: document.id,
-        connector: document.connector,
-        target: fn.function,
-        rateMinutes: instance.rateMinutes,
-        enabled: document.enabled,
-      });
-      const watched = {
-        connector: document.connector,
-        instanceId: document.id,
-        interval: Duration.minutes(instance.rateMinutes),
-      };
-      alarms.fetchErrors(`FetchErrors-${document.id}`, watched);
-      alarms.quarantined(`Quarantined-${document.id}`, watched);
+    const shards =
+      layout.kind === 'sharded'
+        ? groupByShard(
+            config.instances.map((instance) => ({ id: instance.document.id, instance })),
+            layout.shards,
+          )
+        : new Map([[-1, config.instances.map((instance) => ({ id: instance.document.id, instance }))]]);
+    const problems: ConfigError[] = [];
+    for (const [number, members] of shards) {
+      const shard =
+        layout.kind === 'sharded'
+          ? new InstanceShard(this, number, layout.shards, members.length)
+          : undefined;
+      if (shard) {
+        const templateBytes = members.reduce(
+          (sum, { instance }) =>
+            sum + JSON.stringify(JSON.stringify(instance.document)).length + templateBytesPerInstance,
+          0,
+        );
+        const problem = checkShard(
+          `Nested stack ${shard.node.id}`,
+          members.length * resourcesPerInstance,
+          templateBytes,
+          layout.kind === 'sharded' ? layout.shards : 1,
+        );
+        if (problem) problems.push(problem);
+      }
+      for (const { instance } of members) {
+        const { document } = instance;
+        const fn = functions.get(document.connector)!;
+        const { parameter } = addInstanceResources(
+          this,
+          { instance, prefix, scheduler, target: fn.function },
+          shard,
+        );
+        if (!shard) fn.grantInstanceDocument(parameter);
+        fn.grantSecureStrings(instance.secureStrings);
+        if (instance.eventBus) fn.grantEventBus(instance.eventBus);
+        for (const read of instance.sourceReads) fn.grantSourceRead(read);
+      }
+    }
+    if (problems.length === 1) throw problems[0];
+    if (problems.length > 1) {
+      throw new ConfigError(
+        `${problems.length} instance shards are too large:\n  - ${problems.map((p) => p.message).join('\n  - ')}`,
+      );
+    }
+    // Secrets are granted once every instance is known: by name, or by folder past the policy's budget.
+    for (const fn of functions.values()) {
+      const foreign = [
+        config.ingestTokenParameterName,
+        ...[...functions.values()]
+          .filter((other) => other !== fn)
+          .flatMap((other) => other.secureStringNames),
+      ];
+      fn.grantSecrets(foreign, prefix);
     }
 
     new FerryDashboard(this, 'Dashboard', {

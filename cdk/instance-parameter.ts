@@ -1,6 +1,8 @@
+import { Tags } from 'aws-cdk-lib';
 import { ParameterDataType, ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { InstanceDocument } from '../shared/config/schema.js';
+import { connectorTagKey } from './connector-function.js';
 import { parameterValueLimits } from './deploy-config.js';
 
 /** The prefix of instance documents the functions read (`createSsmInstanceSource`'s default). */
@@ -39,6 +41,8 @@ export class InstanceParameter extends Construct {
           : ParameterTier.STANDARD,
       description: `Ferry instance "${document.id}" (${document.connector}): read at every fetch; secret references only.`,
     });
+    // What lets a sharded deployment grant documents by connector rather than by name.
+    Tags.of(this.parameter).add(connectorTagKey, document.connector);
     this.parameterArn = this.parameter.parameterArn;
   }
 }
