@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -138,6 +138,10 @@ export class ConnectorFunction extends Construct {
       conditions: { StringEquals: { [`ssm:resourceTag/${connectorTagKey}`]: this.connector } },
     });
     this.#role.addToPrincipalPolicy(this.#documents);
+    this.#acknowledgeWildcard(
+      `${prefix}*`,
+      `One grant for every instance document of the stack's prefix, narrowed by the condition ssm:resourceTag/${connectorTagKey} = "${this.connector}" to this connector's own documents: per-document ARNs for thousands of instances would not fit IAM's 10,240 characters of a role's policies.`,
+    );
   }
 
   /**
@@ -167,6 +171,12 @@ export class ConnectorFunction extends Construct {
     });
     this.#secrets = this.#addStatement('ReadOwnInstanceSecrets', 'ssm:GetParameter');
     this.#secrets.addResources(...this.#secretArns());
+    for (const folder of this.#secretGrants.folders) {
+      this.#acknowledgeWildcard(
+        `${folder}/*`,
+        `${folder}/ holds the SecureStrings of this connector's instances and, among the parameters this stack knows, nothing of another connector, the ingestion token or the instance documents (secret-grants.ts); granting each by name would not fit IAM's 10,240 characters of a role's policies.`,
+      );
+    }
     if (this.#secureStringKey) this.#decrypt ??= this.#decryptStatement(this.#secureStringKey);
   }
 
@@ -207,6 +217,14 @@ export class ConnectorFunction extends Construct {
     } else if (!statement.resources.includes(arn)) {
       statement.addResources(arn);
     }
+  }
+
+  // cdk-nag reports each wildcard resource on its own: acknowledge exactly that one, with why it holds.
+  #acknowledgeWildcard(parameterPath: string, reason: string): void {
+    Validations.of(this.#role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${parameterPath.startsWith('/') ? '' : '/'}${parameterPath}]`,
+      reason,
+    });
   }
 
   // IAM refuses a statement without resources, so each is added with its first resource.
