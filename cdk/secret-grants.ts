@@ -38,7 +38,7 @@ export interface SecretGrants {
 /**
  * The SecureStrings a connector function may read, as few grants as fit its policy. While the exact names
  * fit {@link secretGrantBudgetChars} (a few dozen instances), each is granted by name. Past that, names
- * are granted by folder, from the deepest folder up: a folder (at least two levels, `/a/b`) is granted
+ * are granted by folder, the deepest level of folders that fits the budget: a folder (at least two levels, `/a/b`) is granted
  * whole only when no other connector's secret, no ingestion token and not the instance documents lie
  * under it, so the function still reads nothing the stack gives another function. With the secrets laid
  * out per connector (`/ferry/secrets/<connector>/<instance>/<field>`), 10,000 instances are one grant.
@@ -53,10 +53,15 @@ export const secretGrantsFor = (input: SecretGrantsInput): SecretGrants => {
   const exact = { names: own, folders: [] };
   if (cost(exact) <= secretGrantBudgetChars) return exact;
 
-  const foreign = [...input.foreign, input.instancePrefix].map((name) =>
-    name.startsWith('/') ? name : `/${name}`,
-  );
-  const exclusive = (folder: string) => !foreign.some((name) => name.startsWith(`${folder}/`));
+  // Every folder that holds something not this connector's: granting it would reach that too.
+  const taken = new Set<string>();
+  for (const name of input.foreign) {
+    const segments = segmentsOf(name);
+    for (let depth = 1; depth < segments.length; depth++) taken.add(folderOf(segments, depth));
+  }
+  const documents = segmentsOf(input.instancePrefix.replace(/\/$/, ''));
+  for (let depth = 1; depth <= documents.length; depth++) taken.add(folderOf(documents, depth));
+  const exclusive = (folder: string) => !taken.has(folder);
   const deepest = Math.max(...own.map((name) => segmentsOf(name).length)) - 1;
   let best: SecretGrants = exact;
   for (let depth = deepest; depth >= 2; depth--) {
@@ -65,8 +70,9 @@ export const secretGrantsFor = (input: SecretGrantsInput): SecretGrants => {
     for (const name of own) {
       const segments = segmentsOf(name);
       let granted: string | undefined;
-      // The shallowest exclusive folder at or below `depth` covers the name.
-      for (let d = Math.min(depth, segments.length - 1); d >= 2 && !name.startsWith('arn:'); d--) {
+      // Its shallowest exclusive folder no higher than `depth` covers the name: the deepest depth that
+      // fits the budget wins, so grants stay as narrow as the policy allows.
+      for (let d = segments.length - 1; d >= Math.max(depth, 2) && !name.startsWith('arn:'); d--) {
         const folder = folderOf(segments, d);
         if (exclusive(folder)) granted = folder;
         else break;
