@@ -56,8 +56,9 @@ const outputId = (name: string): string =>
 
 /**
  * Ferry on AWS, from ferry.config.json: the state table; the ingestion endpoint when instances push to
- * it; one function per connector in use; per instance its SSM document, its schedule and its alarm.
- * This class only wires the constructs together.
+ * it; one function and two alarms per connector in use; per instance its SSM document and its schedule,
+ * in this stack or, for more than `maxInlineInstances`, in nested stacks by a hash of the instance id
+ * (`instance-shards.ts`). This class only wires the constructs together.
  */
 /** Which optional sinks the instances of one connector push to. */
 const sinksUsedBy = (instances: readonly { document: InstanceDocument }[], connector: string) => {

@@ -13,6 +13,13 @@ export interface InstanceParameterProps {
   readonly document: InstanceDocument;
   /** @default {@link defaultInstanceParameterPrefix} */
   readonly prefix?: string;
+  /**
+   * Let Parameter Store pick the tier (Intelligent-Tiering): Standard while the account and Region have
+   * room, Advanced past the 10,000 Standard parameters it allows ("AWS Systems Manager endpoints and
+   * quotas": Standard 10,000 parameters, Advanced 100,000). A sharded deployment's documents alone can
+   * be 10,000. @default false: Standard, or Advanced for a document over 4 KB
+   */
+  readonly intelligentTiering?: boolean;
 }
 
 /**
@@ -38,7 +45,9 @@ export class InstanceParameter extends Construct {
       tier:
         Buffer.byteLength(value) > parameterValueLimits.standard
           ? ParameterTier.ADVANCED
-          : ParameterTier.STANDARD,
+          : props.intelligentTiering
+            ? ParameterTier.INTELLIGENT_TIERING
+            : ParameterTier.STANDARD,
       description: `Ferry instance "${document.id}" (${document.connector}): read at every fetch; secret references only.`,
     });
     // What lets a sharded deployment grant documents by connector rather than by name.

@@ -33,6 +33,7 @@ export const addInstanceResources = (
   const parameter = new InstanceParameter(home ?? scope, home ? 'Document' : `Instance-${document.id}`, {
     document,
     prefix: options.prefix,
+    intelligentTiering: shard !== undefined,
   });
   const schedule = options.scheduler.schedule(
     {

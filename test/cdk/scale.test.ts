@@ -116,6 +116,11 @@ describe(`a deployment of ${INSTANCES} instances`, () => {
       .map((r) => (r.Properties.Tags as Record<string, string>)['ferry-connector']);
     expect(new Set(documentTags)).toEqual(new Set(Object.keys(scaleConnectorModules)));
     expect(documentTags).toHaveLength(INSTANCES);
+    // Past 10,000 parameters in an account and Region only Advanced ones can be created: let SSM pick.
+    const tiers = nestedResources(large.directory)
+      .filter((r) => r.Type === 'AWS::SSM::Parameter')
+      .map((r) => r.Properties.Tier);
+    expect(new Set(tiers)).toEqual(new Set(['Intelligent-Tiering']));
   });
 
   it('turns on Parameter Store’s higher throughput, allowed on that one setting', () => {
