@@ -4,17 +4,7 @@ import { instanceLayoutFor, maxInlineInstances } from '../../cdk/instance-shards
 import { secretGrantBudgetChars, secretGrantsFor } from '../../cdk/secret-grants.js';
 import { getParameterRate, parameterStoreQuota, ssmThroughputFor } from '../../cdk/ssm-throughput.js';
 import { ConfigError } from '../../shared/errors.js';
-import { synthFerry, testConnectors } from './helpers.js';
-
-const configError = (act: () => unknown): ConfigError => {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { configError, synthFerry, testConnectors } from './helpers.js';
 
 const names = (count: number, folder: (i: number) => string) =>
   Array.from({ length: count }, (_, i) => `${folder(i)}/tenant-${i}/api-key`);
