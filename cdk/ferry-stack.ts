@@ -13,7 +13,7 @@ import { ingestThrottleFor } from './ingest-throttle.js';
 import { IngestionApi } from './ingestion-api.js';
 import { defaultInstanceParameterPrefix } from './instance-parameter.js';
 import { addInstanceResources, InstanceShard } from './instance-shard.js';
-import { checkShard, groupByShard, instanceLayoutFor, resourcesPerInstance } from './instance-shards.js';
+import { checkShards, groupByShard, instanceLayoutFor } from './instance-shards.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { ParameterStoreHighThroughput, ssmThroughputFor } from './ssm-throughput.js';
 import { StateTable } from './state-table.js';
@@ -44,12 +44,6 @@ export interface FerryStackProps extends StackProps {
   /** `-c ssmThroughput`: "standard" or "high" (`ssm-throughput.ts`). @default "standard" */
   readonly ssmThroughput?: string;
 }
-
-/**
- * Bytes an instance adds to a shard's template besides its document (measured on synthesized shards:
- * the parameter's and schedule's properties, references and tags come to about 1.1 KB), with margin.
- */
-const templateBytesPerInstance = 1_500;
 
 const outputId = (name: string): string =>
   name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -135,36 +129,18 @@ export class FerryStack extends Stack {
       });
     }
 
-    const shards =
-      layout.kind === 'sharded'
-        ? groupByShard(
-            config.instances.map((instance) => ({ id: instance.document.id, instance })),
-            layout.shards,
-          )
-        : new Map([[-1, config.instances.map((instance) => ({ id: instance.document.id, instance }))]]);
-    const problems: ConfigError[] = [];
-    for (const [number, members] of shards) {
+    const everyInstance = config.instances.map((instance) => ({ id: instance.document.id, ...instance }));
+    const shards = layout.kind === 'sharded' ? groupByShard(everyInstance, layout.shards) : undefined;
+    if (shards && layout.kind === 'sharded') checkShards(shards, layout.shards);
+    const placement: Map<number | undefined, typeof everyInstance> =
+      shards ?? new Map([[undefined, everyInstance]]);
+    for (const [number, members] of placement) {
       const shard =
-        layout.kind === 'sharded'
-          ? new InstanceShard(this, number, layout.shards, members.length)
-          : undefined;
-      if (shard) {
-        const templateBytes = members.reduce(
-          (sum, { instance }) =>
-            sum + JSON.stringify(JSON.stringify(instance.document)).length + templateBytesPerInstance,
-          0,
-        );
-        const problem = checkShard(
-          `Nested stack ${shard.node.id}`,
-          members.length * resourcesPerInstance,
-          templateBytes,
-          layout.kind === 'sharded' ? layout.shards : 1,
-        );
-        if (problem) problems.push(problem);
-      }
-      for (const { instance } of members) {
-        const { document } = instance;
-        const fn = functions.get(document.connector)!;
+        number === undefined
+          ? undefined
+          : new InstanceShard(this, number, layout.kind === 'sharded' ? layout.shards : 0, members.length);
+      for (const instance of members) {
+        const fn = functions.get(instance.document.connector)!;
         const { parameter } = addInstanceResources(
           this,
           { instance, prefix, scheduler, target: fn.function },
@@ -175,12 +151,6 @@ export class FerryStack extends Stack {
         if (instance.eventBus) fn.grantEventBus(instance.eventBus);
         for (const read of instance.sourceReads) fn.grantSourceRead(read);
       }
-    }
-    if (problems.length === 1) throw problems[0];
-    if (problems.length > 1) {
-      throw new ConfigError(
-        `${problems.length} instance shards are too large:\n  - ${problems.map((p) => p.message).join('\n  - ')}`,
-      );
     }
     // Secrets are granted once every instance is known: by name, or by folder past the policy's budget.
     for (const fn of functions.values()) {

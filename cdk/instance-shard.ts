@@ -4,6 +4,7 @@ import type { DeployInstance } from './deploy-config.js';
 import type { FetchScheduler } from './fetch-scheduler.js';
 import { InstanceParameter } from './instance-parameter.js';
 import type { InstanceSchedule } from './instance-schedule.js';
+import { shardName } from './instance-shards.js';
 
 /** What one instance gets in AWS: its document and its schedule, wherever they live. */
 export interface DeployedInstance {
@@ -58,7 +59,7 @@ export class InstanceShard extends NestedStack {
   readonly shard: number;
 
   constructor(scope: Construct, shard: number, shards: number, instanceCount: number) {
-    super(scope, `Instances${String(shard).padStart(2, '0')}`, {
+    super(scope, shardName(shard), {
       description: `Ferry: instance shard ${shard} of ${shards} (${instanceCount} instances, placed by a hash of their id)`,
       // Smaller templates: a shard of 10,000 instances' worth is mostly documents and schedules.
       suppressTemplateIndentation: true,

@@ -28,7 +28,7 @@ export const resourcesPerInstance = 2;
  */
 export const maxInlineInstances = 150;
 
-/** The shard count `cdk synth` recommends: room for about 14,000 instances (see {@link shardOf}). */
+/** The shard count `cdk synth` recommends: room for about 12,000 instances (see {@link shardOf}). */
 export const recommendedShards = 64;
 
 /** A shard must stay this far under CloudFormation's limits, for the hash's uneven spread. */
@@ -74,7 +74,7 @@ export const instanceLayoutFor = (
   const shards = Number(shardsOption);
   if (!Number.isInteger(shards) || shards < 1 || shards > 200) {
     throw new ConfigError(
-      `Context "instanceShards" is "${shardsOption}"; use a whole number from 1 to 200 (${recommendedShards} holds about 14,000 instances).`,
+      `Context "instanceShards" is "${shardsOption}"; use a whole number from 1 to 200 (${recommendedShards} holds about 12,000 instances).`,
       undefined,
       'instanceShards',
     );
@@ -97,32 +97,49 @@ export const groupByShard = <T extends { readonly id: string }>(
   return new Map([...groups].sort(([a], [b]) => a - b));
 };
 
+/** The nested stack's construct id: `Instances07`. */
+export const shardName = (shard: number): string => `Instances${String(shard).padStart(2, '0')}`;
+
 /**
- * Fails synth when a shard would break a CloudFormation limit: too many resources for the budget, or a
- * template over the S3 size limit (instance documents are stored in the template, up to 8 KB each).
+ * Bytes an instance adds to a shard's template besides its document, JSON-escaped in the template
+ * (measured on synthesized shards: the parameter's and schedule's properties, references and tags come
+ * to about 1.1–1.4 KB), with margin.
  */
-export const checkShard = (
-  name: string,
-  resources: number,
-  templateBytes: number,
+export const templateBytesPerInstance = 1_500;
+
+/**
+ * Fails synth when a shard would break a CloudFormation limit: more resources than the budget, or a
+ * template over the S3 size limit (instance documents are stored in the template, up to 8 KB each).
+ * Checked before anything is built, for every shard at once.
+ */
+export const checkShards = (
+  groups: ReadonlyMap<number, readonly { readonly document: unknown }[]>,
   shards: number,
-): ConfigError | undefined => {
+): void => {
   const fix =
     `Deploy with more shards (-c instanceShards=${shards * 2}), which moves instances between stacks: ` +
     'remove them from the config, deploy, and add them back.';
-  if (resources > shardResourceBudget) {
-    return new ConfigError(
-      `${name} holds ${resources} resources, over the ${shardResourceBudget} Ferry allows a nested stack (CloudFormation's limit is ${cloudFormationLimits.resourcesPerStack}). ${fix}`,
-      undefined,
-      'instanceShards',
+  const problems: string[] = [];
+  for (const [shard, members] of groups) {
+    const resources = members.length * resourcesPerInstance;
+    const bytes = members.reduce(
+      (sum, { document }) => sum + JSON.stringify(JSON.stringify(document)).length + templateBytesPerInstance,
+      0,
     );
+    if (resources > shardResourceBudget) {
+      problems.push(
+        `nested stack ${shardName(shard)} holds ${resources} resources, over the ${shardResourceBudget} Ferry allows a nested stack (CloudFormation's limit is ${cloudFormationLimits.resourcesPerStack}).`,
+      );
+    } else if (bytes > cloudFormationLimits.templateBytesInS3) {
+      problems.push(
+        `nested stack ${shardName(shard)}'s template would be about ${bytes} bytes, over CloudFormation's ${cloudFormationLimits.templateBytesInS3} for a template in S3 (its instance documents are large).`,
+      );
+    }
   }
-  if (templateBytes > cloudFormationLimits.templateBytesInS3) {
-    return new ConfigError(
-      `${name}'s template is ${templateBytes} bytes, over CloudFormation's ${cloudFormationLimits.templateBytesInS3} for a template in S3 (its instance documents are large). ${fix}`,
-      undefined,
-      'instanceShards',
-    );
-  }
-  return undefined;
+  if (problems.length === 0) return;
+  throw new ConfigError(
+    `The instances do not fit ${shards} nested stacks: ${problems.join(' ')} ${fix}`,
+    undefined,
+    'instanceShards',
+  );
 };

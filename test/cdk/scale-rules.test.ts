@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDeployConfig } from '../../cdk/deploy-config.js';
-import { instanceLayoutFor, maxInlineInstances } from '../../cdk/instance-shards.js';
+import { checkShards, instanceLayoutFor, maxInlineInstances } from '../../cdk/instance-shards.js';
 import { secretGrantBudgetChars, secretGrantsFor } from '../../cdk/secret-grants.js';
 import { getParameterRate, parameterStoreQuota, ssmThroughputFor } from '../../cdk/ssm-throughput.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -97,6 +97,53 @@ describe('where instances live', () => {
     expect(error.message).toContain('Choose it once');
     expect(instanceLayoutFor(5, '64')).toEqual({ kind: 'sharded', shards: 64 });
     expect(configError(() => instanceLayoutFor(5, 'many')).message).toContain('whole number from 1 to 200');
+  });
+});
+
+describe('a shard too full', () => {
+  const documents = (count: number, bytes = 200) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: `t${i}`,
+      document: { id: `t${i}`, params: { pad: 'x'.repeat(bytes) } },
+    }));
+
+  it('fails synth naming the nested stack, before CloudFormation would refuse it', () => {
+    expect(() => checkShards(new Map([[3, documents(225)]]), 64)).not.toThrow();
+
+    const error = configError(() => checkShards(new Map([[3, documents(226)]]), 64));
+
+    expect(error.message).toContain('nested stack Instances03 holds 452 resources');
+    expect(error.message).toContain('-c instanceShards=128');
+  });
+
+  it('fails synth when the documents would make a template over 1 MB', () => {
+    // 8 KB documents (the largest SSM takes): about 130 fit in 1 MB, far fewer than 225.
+    const error = configError(() => checkShards(new Map([[0, documents(150, 7_000)]]), 8));
+
+    expect(error.message).toContain("nested stack Instances00's template would be about");
+    expect(error.message).toContain("over CloudFormation's 1000000");
+  });
+
+  it('is checked on a real synth: 300 instances in one shard', () => {
+    const instances = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [
+        `t${i}`,
+        {
+          connector: 'helloworld',
+          params: { url: 'https://x.example.com' },
+          secrets: { apiKey: { ssm: `/s/t${i}` } },
+        },
+      ]),
+    );
+
+    const error = configError(() =>
+      synthFerry({
+        config: { sink: { type: 'ferry' }, instances },
+        context: { instanceShards: '1', ssmThroughput: 'high' },
+      }),
+    );
+
+    expect(error.message).toContain('nested stack Instances00 holds 600 resources');
   });
 });
 
