@@ -10,8 +10,8 @@ import { renderIntrinsics, synthFerry } from './helpers.js';
 /**
  * A deployment of thousands of instances, synthesized as `cdk deploy` would hand it to CloudFormation
  * (cdk-nag included). 2,500 instances over 16 nested stacks are as dense per stack as 10,000 over the
- * recommended 64; the 10,000 synth itself takes about a minute and a half here, so it runs in
- * `npx tsx bench/cdk-scale.ts` (figures in docs/operations.md), not in `npm test`.
+ * recommended 64, at a quarter of the synth time; the 10,000 synth itself (about 35 s alone, nearly
+ * 900 MB) runs in `npx tsx bench/cdk-scale.ts` (figures in docs/operations.md), not in `npm test`.
  */
 const INSTANCES = 2_500;
 const SHARDS = 16;
