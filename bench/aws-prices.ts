@@ -51,6 +51,16 @@ export const awsPrices = {
     /** Per standard-queue request (64 KB chunk). */
     perRequest: 0.4 / 1e6,
   },
+  ssm: {
+    source: 'https://aws.amazon.com/systems-manager/pricing/ (Parameter Store)',
+    /**
+     * Per API interaction (GetParameter, GetParameters, ...) once higher throughput is on; at the
+     * standard throughput interactions with standard parameters cost nothing.
+     */
+    perApiInteractionHighThroughput: 0.05 / 10_000,
+    /** Per advanced parameter a month (a document over 4 KB). */
+    perAdvancedParameterMonth: 0.05,
+  },
   sns: {
     source: 'https://aws.amazon.com/sns/pricing/',
     /** Per publish (64 KB chunk). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -12,6 +12,7 @@ import type { FunctionSettings } from './function-settings.js';
 import type { InstanceParameter } from './instance-parameter.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
 import { projectRoot } from './lambda-bundling.js';
+import { type SecretGrants, secretGrantsFor } from './secret-grants.js';
 import type { SourceRead } from './source-reads.js';
 import { ssmParameterArn } from './ssm-parameter-arn.js';
 
@@ -52,6 +53,13 @@ export interface ConnectorFunctionProps {
 }
 
 /**
+ * The tag every instance document carries with its connector's name. A sharded deployment grants each
+ * function the documents under the prefix that carry its own connector's tag (one statement whatever
+ * the instance count) instead of one ARN per instance.
+ */
+export const connectorTagKey = 'ferry-connector';
+
+/**
  * The Lambda function of one connector, shared by all its instances (the schedule's input names the
  * instance). It may read and write the state table and read only the SSM parameters it is granted:
  * its own instances' documents and their SecureStrings.
@@ -61,7 +69,8 @@ export class ConnectorFunction extends Construct {
   readonly connector: string;
   readonly #role: IRole;
   readonly #secureStringKey?: IKey;
-  readonly #secretArns = new Set<string>();
+  readonly #secretNames = new Set<string>();
+  #secretGrants?: SecretGrants;
   #documents?: PolicyStatement;
   #secrets?: PolicyStatement;
   #decrypt?: PolicyStatement;
@@ -108,22 +117,76 @@ export class ConnectorFunction extends Construct {
     );
   }
 
-  /** Lets the function read one instance's document. */
+  /** Lets the function read one instance's document (a stack of up to `maxInlineInstances`). */
   grantInstanceDocument(parameter: InstanceParameter): void {
     this.#documents ??= this.#addStatement('ReadOwnInstanceDocuments', 'ssm:GetParameter');
     this.#documents.addResources(parameter.parameterArn);
   }
 
-  /** Lets the function read (and decrypt) the SecureStrings one of its instances references. */
+  /**
+   * Lets the function read every document under `prefix` tagged with its connector (a sharded
+   * deployment: one statement for any number of instances). Parameter Store authorizes GetParameter on
+   * the parameter's tags through `ssm:resourceTag/<key>`; every document the stack writes carries the tag
+   * (`InstanceParameter`), so another connector's documents stay unreadable.
+   */
+  grantInstanceDocumentsByTag(prefix: string): void {
+    if (this.#documents) return;
+    this.#documents = new PolicyStatement({
+      sid: 'ReadOwnInstanceDocuments',
+      actions: ['ssm:GetParameter'],
+      resources: [ssmParameterArn(this, `${prefix}*`)],
+      conditions: { StringEquals: { [`ssm:resourceTag/${connectorTagKey}`]: this.connector } },
+    });
+    this.#role.addToPrincipalPolicy(this.#documents);
+    this.#acknowledgeWildcard(
+      `${prefix}*`,
+      `One grant for every instance document of the stack's prefix, narrowed by the condition ssm:resourceTag/${connectorTagKey} = "${this.connector}" to this connector's own documents: per-document ARNs for thousands of instances would not fit IAM's 10,240 characters of a role's policies.`,
+    );
+  }
+
+  /**
+   * Notes the SecureStrings one of its instances references; {@link grantSecrets} grants them once all
+   * instances are known (by name, or by folder for many: `secret-grants.ts`).
+   */
   grantSecureStrings(names: readonly string[]): void {
-    for (const name of names) {
-      const arn = ssmParameterArn(this, name);
-      if (this.#secretArns.has(arn)) continue;
-      this.#secretArns.add(arn);
-      this.#secrets ??= this.#addStatement('ReadOwnInstanceSecrets', 'ssm:GetParameter');
-      this.#secrets.addResources(arn);
-      if (this.#secureStringKey) this.#decrypt ??= this.#decryptStatement(this.#secureStringKey);
+    for (const name of names) this.#secretNames.add(name);
+  }
+
+  /** The SecureString names its instances reference. */
+  get secureStringNames(): readonly string[] {
+    return [...this.#secretNames];
+  }
+
+  /**
+   * Grants the SecureStrings noted by {@link grantSecureStrings}: `foreign` are every other parameter
+   * the stack knows of, which a folder grant must not cover.
+   */
+  grantSecrets(foreign: readonly string[], instancePrefix: string): void {
+    if (this.#secretNames.size === 0 || this.#secretGrants) return;
+    this.#secretGrants = secretGrantsFor({
+      connector: this.connector,
+      own: this.secureStringNames,
+      foreign,
+      instancePrefix,
+    });
+    this.#secrets = this.#addStatement('ReadOwnInstanceSecrets', 'ssm:GetParameter');
+    this.#secrets.addResources(...this.#secretArns());
+    for (const folder of this.#secretGrants.folders) {
+      this.#acknowledgeWildcard(
+        `${folder}/*`,
+        `${folder}/ holds the SecureStrings of this connector's instances and, among the parameters this stack knows, nothing of another connector, the ingestion token or the instance documents (secret-grants.ts); granting each by name would not fit IAM's 10,240 characters of a role's policies.`,
+      );
     }
+    if (this.#secureStringKey) this.#decrypt ??= this.#decryptStatement(this.#secureStringKey);
+  }
+
+  #secretArns(): string[] {
+    const grants = this.#secretGrants;
+    if (!grants) return [];
+    return [
+      ...grants.names.map((name) => ssmParameterArn(this, name)),
+      ...grants.folders.map((folder) => ssmParameterArn(this, `${folder}/*`)),
+    ];
   }
 
   /** Lets the function put events on the bus (name or ARN) an instance's `eventbridge` sink names. */
@@ -156,6 +219,14 @@ export class ConnectorFunction extends Construct {
     }
   }
 
+  // cdk-nag reports each wildcard resource on its own: acknowledge exactly that one, with why it holds.
+  #acknowledgeWildcard(parameterPath: string, reason: string): void {
+    Validations.of(this.#role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${parameterPath.startsWith('/') ? '' : '/'}${parameterPath}]`,
+      reason,
+    });
+  }
+
   // IAM refuses a statement without resources, so each is added with its first resource.
   #addStatement(sid: string, action: string): PolicyStatement {
     const statement = new PolicyStatement({ sid, actions: [action] });
@@ -164,19 +235,20 @@ export class ConnectorFunction extends Construct {
   }
 
   // SSM decrypts with the parameter's ARN as encryption context, so the key is usable only for these
-  // parameters, and only through SSM.
+  // parameters (or folders of them, matched with StringLike), and only through SSM.
   #decryptStatement(key: IKey): PolicyStatement {
     const stack = Stack.of(this);
+    const viaSsm = { 'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}` };
+    const parameterArns = { 'kms:EncryptionContext:PARAMETER_ARN': this.#secretArns() };
+    const conditions =
+      (this.#secretGrants?.folders.length ?? 0) > 0
+        ? { StringEquals: viaSsm, StringLike: parameterArns }
+        : { StringEquals: { ...viaSsm, ...parameterArns } };
     const statement = new PolicyStatement({
       sid: 'DecryptOwnInstanceSecrets',
       actions: ['kms:Decrypt'],
       resources: [key.keyArn],
-      conditions: {
-        StringEquals: {
-          'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}`,
-          'kms:EncryptionContext:PARAMETER_ARN': Lazy.list({ produce: () => [...this.#secretArns] }),
-        },
-      },
+      conditions,
     });
     this.#role.addToPrincipalPolicy(statement);
     return statement;

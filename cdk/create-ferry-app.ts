@@ -17,6 +17,10 @@ import { FerryStack, type FerryStackProps } from './ferry-stack.js';
  * - `alarmEmail`: subscribe an address to the alarms
  * - `removalPolicy`: "retain" (default) or "destroy" the tables with the stack
  * - `bundleMetafile`: "true" writes esbuild's metafile next to each bundle
+ * - `instanceShards`: spread the instances over this many nested stacks (needed past 150 instances;
+ *   choose it once and keep it in cdk.json: see `instance-shards.ts`)
+ * - `ssmThroughput`: "high" turns on Parameter Store's higher throughput (billed per read), needed when
+ *   the instances read more than half of the standard 40 a second (see `ssm-throughput.ts`)
  */
 export const contextKeys = [
   'config',
@@ -27,6 +31,8 @@ export const contextKeys = [
   'alarmEmail',
   'removalPolicy',
   'bundleMetafile',
+  'instanceShards',
+  'ssmThroughput',
 ] as const;
 
 export interface CreateFerryAppOptions {
@@ -100,6 +106,8 @@ export const createFerryApp = (options: CreateFerryAppOptions = {}): FerryApp =>
     dataRemovalPolicy: removalPolicyOf(context('removalPolicy')),
     bundling: { metafile: context('bundleMetafile') === 'true' },
     connectorEntry: options.connectorEntry,
+    instanceShards: context('instanceShards'),
+    ssmThroughput: context('ssmThroughput'),
   });
   // Synthesis fails on any finding that is not acknowledged where it occurs (with its reason).
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

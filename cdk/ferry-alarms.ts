@@ -3,7 +3,7 @@ import {
   Alarm,
   ComparisonOperator,
   type IMetric,
-  Metric,
+  MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -30,31 +30,27 @@ export const quarantinedMetric = {
   dimensions: ['connector', 'instance'],
 } as const;
 
-/** How often alarms look: a period of five minutes, or one fetch interval when that is longer. */
+/** How often alarms look. */
 export const alarmPeriod = Duration.minutes(5);
 
-/** Which instance an alarm watches, and how often it fetches. */
-export interface InstanceAlarmOptions {
-  readonly connector: string;
-  readonly instanceId: string;
-  readonly interval: Duration;
-}
+/**
+ * The most instances one connector alarm names: a Metrics Insights alarm tracks each series its query
+ * returns as a contributor, at most 100 in ALARM ("Limits that apply to alarms based on Metrics Insights
+ * queries", CloudWatch User Guide); the query keeps the instances with most of the metric.
+ */
+export const contributorsPerAlarm = 100;
 
-/** An instance's metric, summed over a period of five minutes or one fetch interval when longer. */
-const instanceMetric = (
+/**
+ * One series per instance of one connector, the instances with most of the metric first (Metrics
+ * Insights). Each is a contributor of the alarm: the alarm's state names the failing instances, and
+ * instances added later are watched without a deploy.
+ */
+export const perInstanceQuery = (
   metric: { readonly namespace: string; readonly metricName: string },
-  options: InstanceAlarmOptions,
-): Metric =>
-  new Metric({
-    namespace: metric.namespace,
-    metricName: metric.metricName,
-    dimensionsMap: { connector: options.connector, instance: options.instanceId },
-    statistic: 'Sum',
-    period:
-      options.interval.toSeconds() > alarmPeriod.toSeconds()
-        ? Duration.seconds(Math.min(options.interval.toSeconds(), 86_400))
-        : alarmPeriod,
-  });
+  connector: string,
+): string =>
+  `SELECT SUM(${metric.metricName}) FROM SCHEMA("${metric.namespace}", connector, instance) ` +
+  `WHERE connector = '${connector.replaceAll("'", "''")}' GROUP BY instance ORDER BY SUM() DESC LIMIT ${contributorsPerAlarm}`;
 
 export interface FerryAlarmsProps {
   /** Subscribe this address to the alarm topic. @default - nobody; subscribe to the topic yourself */
@@ -63,8 +59,8 @@ export interface FerryAlarmsProps {
 
 /**
  * Ferry's alarms and the SNS topic they notify (on ALARM and on OK): function errors, dead-letter queue
- * depth, and the runner's `FetchErrors` per instance. Each fires on the first occurrence in a period;
- * missing data (no invocations, no failures) counts as fine.
+ * depth, and per connector the runner's `FetchErrors` and `IncidentsQuarantined` by instance. Each fires
+ * on the first occurrence in a period; missing data (no invocations, no failures) counts as fine.
  */
 export class FerryAlarms extends Construct {
   readonly topic: Topic;
@@ -99,20 +95,32 @@ export class FerryAlarms extends Construct {
     );
   }
 
-  /** Alarms when a fetch of the instance failed (source, sink, config or state error). */
-  fetchErrors(id: string, options: InstanceAlarmOptions): Alarm {
-    return this.#alarm(id, instanceMetric(fetchErrorsMetric, options), {
-      description: `Ferry: a fetch of instance "${options.instanceId}" (${options.connector}) failed; its fetch history and the connector function's log say why.`,
+  /**
+   * Alarms when a fetch of any instance of the connector failed (source, sink, config or state error):
+   * one alarm per connector, each failing instance a contributor, rather than an alarm per instance
+   * (10,000 instances would be 10,000 alarm resources, far past a stack's 500).
+   */
+  fetchErrors(id: string, connector: string): Alarm {
+    return this.#alarm(id, this.#perInstance(fetchErrorsMetric, connector), {
+      description: `Ferry: fetches of "${connector}" instances failed. The alarm's contributors are the instances; "ferry status --aws" lists them, their fetch history and the function's log say why.`,
     });
   }
 
   /**
-   * Alarms when a fetch of the instance set an event aside: the event was not delivered, although the
-   * rest of its page was. It stays in the quarantine until re-driven (or its TTL ends).
+   * Alarms when a fetch of an instance of the connector set an event aside: the event was not delivered,
+   * although the rest of its page was. It stays in the quarantine until re-driven (or its TTL ends).
    */
-  quarantined(id: string, options: InstanceAlarmOptions): Alarm {
-    return this.#alarm(id, instanceMetric(quarantinedMetric, options), {
-      description: `Ferry: instance "${options.instanceId}" (${options.connector}) quarantined events that could not become incidents. List them with "ferry quarantine ${options.instanceId} --aws"; re-drive them once the connector or its mapping is fixed.`,
+  quarantined(id: string, connector: string): Alarm {
+    return this.#alarm(id, this.#perInstance(quarantinedMetric, connector), {
+      description: `Ferry: "${connector}" instances quarantined events that could not become incidents; the alarm's contributors are the instances. List them with "ferry quarantine <instance> --aws"; re-drive them once the connector or its mapping is fixed.`,
+    });
+  }
+
+  #perInstance(metric: { readonly namespace: string; readonly metricName: string }, connector: string) {
+    return new MathExpression({
+      expression: perInstanceQuery(metric, connector),
+      label: `${metric.metricName} by instance`,
+      period: alarmPeriod,
     });
   }
 

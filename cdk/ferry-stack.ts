@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { InstanceDocument } from '../shared/config/schema.js';
@@ -11,8 +11,11 @@ import { FetchScheduler } from './fetch-scheduler.js';
 import { ingestFunctionKey } from './function-settings.js';
 import { ingestThrottleFor } from './ingest-throttle.js';
 import { IngestionApi } from './ingestion-api.js';
-import { defaultInstanceParameterPrefix, InstanceParameter } from './instance-parameter.js';
+import { defaultInstanceParameterPrefix } from './instance-parameter.js';
+import { addInstanceResources, InstanceShard } from './instance-shard.js';
+import { checkShards, groupByShard, instanceLayoutFor } from './instance-shards.js';
 import type { FerryBundlingOptions } from './lambda-bundling.js';
+import { ParameterStoreHighThroughput, ssmThroughputFor } from './ssm-throughput.js';
 import { StateTable } from './state-table.js';
 
 export interface FerryStackProps extends StackProps {
@@ -33,6 +36,13 @@ export interface FerryStackProps extends StackProps {
   readonly bundling?: FerryBundlingOptions;
   /** Where a connector's handler is, relative to the repository root. @default `functions/<connector>/handler.ts` */
   readonly connectorEntry?: (connector: string) => string;
+  /**
+   * `-c instanceShards`: the number of nested stacks the instances are spread over (`instance-shards.ts`).
+   * @default - the instances live in this stack (at most `maxInlineInstances`)
+   */
+  readonly instanceShards?: string;
+  /** `-c ssmThroughput`: "standard" or "high" (`ssm-throughput.ts`). @default "standard" */
+  readonly ssmThroughput?: string;
 }
 
 const outputId = (name: string): string =>
@@ -40,8 +50,9 @@ const outputId = (name: string): string =>
 
 /**
  * Ferry on AWS, from ferry.config.json: the state table; the ingestion endpoint when instances push to
- * it; one function per connector in use; per instance its SSM document, its schedule and its alarm.
- * This class only wires the constructs together.
+ * it; one function and two alarms per connector in use; per instance its SSM document and its schedule,
+ * in this stack or, for more than `maxInlineInstances`, in nested stacks by a hash of the instance id
+ * (`instance-shards.ts`). This class only wires the constructs together.
  */
 /** Which optional sinks the instances of one connector push to. */
 const sinksUsedBy = (instances: readonly { document: InstanceDocument }[], connector: string) => {
@@ -63,6 +74,8 @@ export class FerryStack extends Stack {
         'instanceParameterPrefix',
       );
     }
+    const layout = instanceLayoutFor(config.instances.length, props.instanceShards);
+    const ssmThroughput = ssmThroughputFor(config.instances, props.ssmThroughput);
     Tags.of(this).add('app', 'ferry');
     const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
     const secureStringKey: IKey | undefined = props.secureStringKeyArn
@@ -72,6 +85,7 @@ export class FerryStack extends Stack {
     const state = new StateTable(this, 'State', { removalPolicy });
     const alarms = new FerryAlarms(this, 'Alarms', { email: props.alarmEmail });
     const scheduler = new FetchScheduler(this, 'Scheduler');
+    if (ssmThroughput === 'high') new ParameterStoreHighThroughput(this, 'ParameterStoreHighThroughput');
     alarms.deadLetters('DeadLetters', scheduler.deadLetterQueue);
 
     // The endpoint's throttle follows the instance count: no instance meets a 429 by design.
@@ -106,35 +120,48 @@ export class FerryStack extends Stack {
         bundling: { ...props.bundling, sinks: sinksUsedBy(config.instances, connector) },
       });
       functions.set(connector, fn);
+      if (layout.kind === 'sharded') fn.grantInstanceDocumentsByTag(prefix);
       alarms.functionErrors(`FunctionErrors-${connector}`, fn.function, `"${connector}" connector`);
+      alarms.fetchErrors(`FetchErrors-${connector}`, connector);
+      alarms.quarantined(`Quarantined-${connector}`, connector);
       new CfnOutput(this, `${outputId(connector)}FunctionName`, {
         description: `The "${connector}" connector's Lambda function`,
         value: fn.function.functionName,
       });
     }
 
-    for (const instance of config.instances) {
-      const { document } = instance;
-      const fn = functions.get(document.connector)!;
-      const parameter = new InstanceParameter(this, `Instance-${document.id}`, { document, prefix });
-      fn.grantInstanceDocument(parameter);
-      fn.grantSecureStrings(instance.secureStrings);
-      if (instance.eventBus) fn.grantEventBus(instance.eventBus);
-      for (const read of instance.sourceReads) fn.grantSourceRead(read);
-      scheduler.schedule({
-        instanceId: document.id,
-        connector: document.connector,
-        target: fn.function,
-        rateMinutes: instance.rateMinutes,
-        enabled: document.enabled,
-      });
-      const watched = {
-        connector: document.connector,
-        instanceId: document.id,
-        interval: Duration.minutes(instance.rateMinutes),
-      };
-      alarms.fetchErrors(`FetchErrors-${document.id}`, watched);
-      alarms.quarantined(`Quarantined-${document.id}`, watched);
+    const everyInstance = config.instances.map((instance) => ({ id: instance.document.id, ...instance }));
+    const shards = layout.kind === 'sharded' ? groupByShard(everyInstance, layout.shards) : undefined;
+    if (shards && layout.kind === 'sharded') checkShards(shards, layout.shards);
+    const placement: Map<number | undefined, typeof everyInstance> =
+      shards ?? new Map([[undefined, everyInstance]]);
+    for (const [number, members] of placement) {
+      const shard =
+        number === undefined
+          ? undefined
+          : new InstanceShard(this, number, layout.kind === 'sharded' ? layout.shards : 0, members.length);
+      for (const instance of members) {
+        const fn = functions.get(instance.document.connector)!;
+        const { parameter } = addInstanceResources(
+          this,
+          { instance, prefix, scheduler, target: fn.function },
+          shard,
+        );
+        if (!shard) fn.grantInstanceDocument(parameter);
+        fn.grantSecureStrings(instance.secureStrings);
+        if (instance.eventBus) fn.grantEventBus(instance.eventBus);
+        for (const read of instance.sourceReads) fn.grantSourceRead(read);
+      }
+    }
+    // Secrets are granted once every instance is known: by name, or by folder past the policy's budget.
+    for (const fn of functions.values()) {
+      const foreign = [
+        config.ingestTokenParameterName,
+        ...[...functions.values()]
+          .filter((other) => other !== fn)
+          .flatMap((other) => other.secureStringNames),
+      ];
+      fn.grantSecrets(foreign, prefix);
     }
 
     new FerryDashboard(this, 'Dashboard', {

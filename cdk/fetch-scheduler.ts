@@ -40,9 +40,12 @@ export class FetchScheduler extends Construct {
     });
   }
 
-  /** Adds one instance's schedule. */
-  schedule(options: ScheduleInstanceOptions): InstanceSchedule {
-    return new InstanceSchedule(this, `Instance-${options.instanceId}`, {
+  /**
+   * Adds one instance's schedule: in this construct (`Instance-<id>`, where a stack of up to
+   * `maxInlineInstances` keeps it), or at `scope`/`id` (an instance shard's nested stack).
+   */
+  schedule(options: ScheduleInstanceOptions, at?: { scope: Construct; id: string }): InstanceSchedule {
+    return new InstanceSchedule(at?.scope ?? this, at?.id ?? `Instance-${options.instanceId}`, {
       instanceId: options.instanceId,
       target: options.target,
       role: this.#invokeRole(options.connector, options.target),

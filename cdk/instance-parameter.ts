@@ -1,6 +1,8 @@
+import { Tags } from 'aws-cdk-lib';
 import { ParameterDataType, ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { InstanceDocument } from '../shared/config/schema.js';
+import { connectorTagKey } from './connector-function.js';
 import { parameterValueLimits } from './deploy-config.js';
 
 /** The prefix of instance documents the functions read (`createSsmInstanceSource`'s default). */
@@ -11,6 +13,13 @@ export interface InstanceParameterProps {
   readonly document: InstanceDocument;
   /** @default {@link defaultInstanceParameterPrefix} */
   readonly prefix?: string;
+  /**
+   * Let Parameter Store pick the tier (Intelligent-Tiering): Standard while the account and Region have
+   * room, Advanced past the 10,000 Standard parameters it allows ("AWS Systems Manager endpoints and
+   * quotas": Standard 10,000 parameters, Advanced 100,000). A sharded deployment's documents alone can
+   * be 10,000. @default false: Standard, or Advanced for a document over 4 KB
+   */
+  readonly intelligentTiering?: boolean;
 }
 
 /**
@@ -36,9 +45,13 @@ export class InstanceParameter extends Construct {
       tier:
         Buffer.byteLength(value) > parameterValueLimits.standard
           ? ParameterTier.ADVANCED
-          : ParameterTier.STANDARD,
+          : props.intelligentTiering
+            ? ParameterTier.INTELLIGENT_TIERING
+            : ParameterTier.STANDARD,
       description: `Ferry instance "${document.id}" (${document.connector}): read at every fetch; secret references only.`,
     });
+    // What lets a sharded deployment grant documents by connector rather than by name.
+    Tags.of(this.parameter).add(connectorTagKey, document.connector);
     this.parameterArn = this.parameter.parameterArn;
   }
 }

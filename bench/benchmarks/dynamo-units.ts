@@ -40,8 +40,12 @@ const MAX_FETCH = 1000;
 const PLATFORM_LOG_BYTES = 400;
 /** The history retention the bench instance sets (`historyRetentionDays`). */
 const HISTORY_DAYS = 30;
-/** Alarms the stack creates per instance (`FetchErrors-<id>`, cdk/ferry-alarms.ts). */
-const ALARMS_PER_INSTANCE = 1;
+/**
+ * Alarm metrics billed per instance: each connector's FetchErrors and IncidentsQuarantined alarms are
+ * Metrics Insights queries (cdk/ferry-alarms.ts), which CloudWatch bills per metric analysed, one series
+ * per instance each.
+ */
+const ALARMS_PER_INSTANCE = 2;
 
 /** One measured row: a rate and a look-back. */
 export interface UnitsRow {

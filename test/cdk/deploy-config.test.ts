@@ -5,8 +5,7 @@ import {
   scheduleRateMinutes,
 } from '../../cdk/deploy-config.js';
 import { rateExpression } from '../../cdk/instance-schedule.js';
-import { ConfigError } from '../../shared/errors.js';
-import { testConnectors } from './helpers.js';
+import { configError, testConnectors } from './helpers.js';
 
 const demo = {
   connector: 'helloworld',
@@ -17,16 +16,6 @@ const demo = {
 
 const resolve = (config: Record<string, unknown>, options: { ingestTokenParameterName?: string } = {}) =>
   resolveDeployConfig({ instances: { demo }, ...config }, { connectors: testConnectors, ...options });
-
-const configError = (act: () => unknown): ConfigError => {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('fetch interval', () => {
   it('refuses an interval below one minute, naming the instance and the field', () => {

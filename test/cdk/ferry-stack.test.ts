@@ -392,42 +392,25 @@ describe('alarms', () => {
     ]);
   });
 
-  it("watches each instance's FetchErrors, by connector and instance, at least one interval long", () => {
-    const fetchErrors = alarms().filter((a) => a.MetricName === fetchErrorsMetric.metricName);
+  it('watches FetchErrors by instance with one alarm per connector, each failing instance a contributor', () => {
+    const queryOf = (alarm: Record<string, unknown>) =>
+      (alarm.Metrics as { Expression?: string }[] | undefined)?.find((m) => m.Expression)?.Expression ?? '';
+    const fetchErrors = alarms().filter((a) => queryOf(a).includes(`SUM(${fetchErrorsMetric.metricName})`));
 
-    expect(
-      Object.fromEntries(
-        fetchErrors.map((a) => [
-          a.Dimensions.find((d: { Name: string }) => d.Name === 'instance').Value,
-          { dimensions: a.Dimensions, period: a.Period },
-        ]),
-      ),
-    ).toMatchObject({
-      demo: {
-        dimensions: [
-          { Name: 'connector', Value: 'helloworld' },
-          { Name: 'instance', Value: 'demo' },
-        ],
-        period: 300,
-      },
-      hourly: { period: 3600 },
-      paused: { period: 300 },
-      'to-bus': {
-        dimensions: [
-          { Name: 'connector', Value: 'other' },
-          { Name: 'instance', Value: 'to-bus' },
-        ],
-      },
-      external: { period: 300 },
-    });
+    expect(fetchErrors.map(queryOf).sort()).toEqual([
+      `SELECT SUM(FetchErrors) FROM SCHEMA("Ferry", connector, instance) WHERE connector = 'helloworld' GROUP BY instance ORDER BY SUM() DESC LIMIT 100`,
+      `SELECT SUM(FetchErrors) FROM SCHEMA("Ferry", connector, instance) WHERE connector = 'other' GROUP BY instance ORDER BY SUM() DESC LIMIT 100`,
+    ]);
     for (const alarm of fetchErrors) {
       expect(alarm).toMatchObject({
-        Namespace: 'Ferry',
-        Statistic: 'Sum',
         Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
+        Metrics: [expect.objectContaining({ Period: 300, ReturnData: true })],
       });
     }
+    // No alarm per instance: alarms grow with the connectors, not with the instances.
+    expect(alarms().filter((a) => a.MetricName === fetchErrorsMetric.metricName)).toEqual([]);
   });
 
   it('notifies one TLS-only topic, on alarm and on recovery, and subscribes the configured address', () => {

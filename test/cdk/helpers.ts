@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { type CreateFerryAppOptions, createFerryApp, type FerryApp } from '../../cdk/create-ferry-app.js';
 import { helloworld } from '../../functions/helloworld/connector.js';
+import { ConfigError } from '../../shared/errors.js';
 
 /** A temporary directory that lives as long as the test process. */
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `ferry-${prefix}-`));
@@ -135,4 +136,15 @@ export const functionIdOf = (template: Template, description: string): string =>
 export const roleIdOf = (template: Template, functionId: string): string => {
   const fn = template.toJSON().Resources[functionId];
   return fn.Properties.Role['Fn::GetAtt'][0];
+};
+
+/** The ConfigError `act` throws (fails the test when it throws something else, or nothing). */
+export const configError = (act: () => unknown): ConfigError => {
+  try {
+    act();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
 };

@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { quarantinedMetric } from '../../cdk/ferry-alarms.js';
+import { perInstanceQuery, quarantinedMetric } from '../../cdk/ferry-alarms.js';
 import { createRunMetrics } from '../../shared/metrics.js';
 import { emptyHistoryRecord } from '../../shared/state/history-record.js';
 import { synthFerry } from './helpers.js';
@@ -23,36 +23,36 @@ const config = {
 };
 
 describe('the quarantine alarm', () => {
-  it('watches each instance’s IncidentsQuarantined, by connector and instance, and notifies the alarm topic', () => {
+  it('watches IncidentsQuarantined by instance for each connector, and notifies the alarm topic', () => {
     const { template } = synthFerry({ config });
 
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
       .map((resource) => resource.Properties)
-      .filter((alarm) => alarm.MetricName === quarantinedMetric.metricName);
+      .filter((alarm) =>
+        alarm.Metrics?.some((m: { Expression?: string }) =>
+          m.Expression?.includes(quarantinedMetric.metricName),
+        ),
+      );
 
-    expect(alarms).toHaveLength(2);
-    const byInstance = Object.fromEntries(
-      alarms.map((alarm) => [
-        alarm.Dimensions.find((d: { Name: string }) => d.Name === 'instance').Value,
-        alarm,
-      ]),
-    );
-    expect(byInstance.demo).toMatchObject({
-      Namespace: 'Ferry',
-      Dimensions: [
-        { Name: 'connector', Value: 'helloworld' },
-        { Name: 'instance', Value: 'demo' },
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({
+      Metrics: [
+        {
+          Expression: perInstanceQuery(quarantinedMetric, 'helloworld'),
+          Period: 300,
+          ReturnData: true,
+        },
       ],
-      Statistic: 'Sum',
-      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmDescription: expect.stringContaining('ferry quarantine demo --aws'),
+      AlarmDescription: expect.stringContaining('ferry quarantine <instance> --aws'),
     });
-    expect(byInstance.hourly).toMatchObject({ Period: 3600 });
+    expect(perInstanceQuery(quarantinedMetric, 'helloworld')).toBe(
+      `SELECT SUM(IncidentsQuarantined) FROM SCHEMA("Ferry", connector, instance) WHERE connector = 'helloworld' GROUP BY instance ORDER BY SUM() DESC LIMIT 100`,
+    );
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
-    expect(byInstance.demo.AlarmActions).toEqual([{ Ref: topic }]);
+    expect(alarms[0].AlarmActions).toEqual([{ Ref: topic }]);
   });
 
   it('is fed by the metric the runner publishes, with exactly the dimensions the alarm matches', () => {
