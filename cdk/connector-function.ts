@@ -125,9 +125,10 @@ export class ConnectorFunction extends Construct {
 
   /**
    * Lets the function read every document under `prefix` tagged with its connector (a sharded
-   * deployment: one statement for any number of instances). Parameter Store authorizes GetParameter on
-   * the parameter's tags through `ssm:resourceTag/<key>`; every document the stack writes carries the tag
-   * (`InstanceParameter`), so another connector's documents stay unreadable.
+   * deployment: one statement for any number of instances). The Service Authorization Reference lists
+   * `aws:ResourceTag/${TagKey}` as GetParameter's only condition key (not `ssm:resourceTag/…`, which SSM
+   * honours for other actions, and an unknown key would deny every read); every document the stack writes
+   * carries the tag (`InstanceParameter`), so another connector's documents stay unreadable.
    */
   grantInstanceDocumentsByTag(prefix: string): void {
     if (this.#documents) return;
@@ -135,12 +136,12 @@ export class ConnectorFunction extends Construct {
       sid: 'ReadOwnInstanceDocuments',
       actions: ['ssm:GetParameter'],
       resources: [ssmParameterArn(this, `${prefix}*`)],
-      conditions: { StringEquals: { [`ssm:resourceTag/${connectorTagKey}`]: this.connector } },
+      conditions: { StringEquals: { [`aws:ResourceTag/${connectorTagKey}`]: this.connector } },
     });
     this.#role.addToPrincipalPolicy(this.#documents);
     this.#acknowledgeWildcard(
       `${prefix}*`,
-      `One grant for every instance document of the stack's prefix, narrowed by the condition ssm:resourceTag/${connectorTagKey} = "${this.connector}" to this connector's own documents: per-document ARNs for thousands of instances would not fit IAM's 10,240 characters of a role's policies.`,
+      `One grant for every instance document of the stack's prefix, narrowed by the condition aws:ResourceTag/${connectorTagKey} = "${this.connector}" to this connector's own documents: per-document ARNs for thousands of instances would not fit IAM's 10,240 characters of a role's policies.`,
     );
   }
 

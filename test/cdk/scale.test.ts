@@ -95,7 +95,7 @@ describe(`a deployment of ${INSTANCES} instances`, () => {
     ).toEqual(
       Object.keys(scaleConnectorModules)
         .sort()
-        .map((connector) => ({ StringEquals: { 'ssm:resourceTag/ferry-connector': connector } })),
+        .map((connector) => ({ StringEquals: { 'aws:ResourceTag/ferry-connector': connector } })),
     );
     // Each connector's folder, and the ingestion token its instances push with, by name.
     expect(
