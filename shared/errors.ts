@@ -157,13 +157,8 @@ export class StateCorruptError extends FerryError {
 /** The state store could not be reached or refused the request (throttling, network): nothing moved. */
 export class StateUnavailableError extends FerryError {
   override name = 'StateUnavailableError';
-  constructor(instanceId: string, cause: unknown) {
-    super(
-      ErrorCodes.STATE_UNAVAILABLE,
-      `Instance "${instanceId}": the state store did not take the commit (${errorMessage(cause)}); the last run is unchanged ` +
-        "and the next fetch pushes the same incidents again (the endpoint drops duplicates). If it persists, check the state table's capacity and the function's network access.",
-      { cause },
-    );
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.STATE_UNAVAILABLE, message, options);
   }
 }
 

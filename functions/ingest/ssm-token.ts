@@ -1,5 +1,5 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { errorMessage } from '../../shared/errors.js';
+import { ConfigError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { registerSecrets } from '../../shared/redact.js';
 
@@ -37,7 +37,7 @@ export const createSsmTokenSource = (options: SsmTokenSourceOptions): (() => Pro
     );
     const value = Parameter?.Value;
     if (!value) {
-      throw new Error(
+      throw new ConfigError(
         `SSM parameter "${options.parameterName}" is empty: put the ingestion token there as a SecureString.`,
       );
     }

@@ -1,5 +1,5 @@
 import type { Connector, ConnectorContext } from '../connector.js';
-import { failureOf, isFerryError, StateUnavailableError } from '../errors.js';
+import { errorMessage, failureOf, isFerryError, StateUnavailableError } from '../errors.js';
 import { windowFetch } from '../lookback/window-fetch.js';
 import { redact } from '../redact.js';
 import { type DrainSteps, drainPages, type PushedPage } from './drain-pages.js';
@@ -32,6 +32,13 @@ const fetchOnce =
   (connector: Connector) => (ctx: ConnectorContext<unknown>, options: { readonly continuing: boolean }) =>
     connector.style === 'window' ? windowFetch(connector, ctx, options) : connector.fetchIncidents(ctx);
 
+const commitNotTaken = (instanceId: string, cause: unknown) =>
+  new StateUnavailableError(
+    `Instance "${instanceId}": the state store did not take the commit (${errorMessage(cause)}); the last run is unchanged ` +
+      "and the next fetch pushes the same incidents again (the endpoint drops duplicates). If it persists, check the state table's capacity and the function's network access.",
+    { cause },
+  );
+
 /** Step 7 for a fetch: the conditional commit of each page, versions chained from the lease's read. */
 const commitPages = (run: Run, leased: Leased) => {
   let version = leased.version;
@@ -50,7 +57,7 @@ const commitPages = (run: Run, leased: Leased) => {
     };
     version = await run.deps.store.commit(run.instanceId, request).catch((error: unknown) => {
       // A throttled or unreachable store is the store's failure, not an unexpected one.
-      throw isFerryError(error) ? error : new StateUnavailableError(run.instanceId, error);
+      throw isFerryError(error) ? error : commitNotTaken(run.instanceId, error);
     });
     forgetHours = [];
   };
