@@ -92,7 +92,16 @@ export class SourceError extends FerryError {
   constructor(
     code: ErrorCode,
     message: string,
-    readonly details: { status?: number; url?: string; retryAfterMs?: number } = {},
+    readonly details: {
+      status?: number;
+      url?: string;
+      retryAfterMs?: number;
+      /**
+       * What the server answered (method, URL, status, the start of the body), without the advice the
+       * message adds for a source: a sink shows this beside its own advice.
+       */
+      answer?: string;
+    } = {},
     options?: FerryErrorOptions,
   ) {
     super(code, message, options);
