@@ -81,23 +81,23 @@ const drainOn = (tally: Tally, options: DrainOptions, lastPageMs: number): boole
   tally.leftThisRun() > 0 && timeForAnother(options, lastPageMs);
 
 /** Steps 4–5: partitioned into keyed incidents and events to set aside (a broken mapping fails here). */
-const partitioned = async (result: FetchResult, tally: Tally, options: DrainOptions): Promise<Partition> => {
+const partitionPage = async (
+  result: FetchResult,
+  tally: Tally,
+  options: DrainOptions,
+): Promise<Partition> => {
   const page = partitionIncidents(result.incidents);
   tally.countPartitioned(result, page);
+  const { instance, connector, runId } = options.batch;
   const mode = options.preview ? 'debug' : 'live';
-  const request = {
-    ...options.batch,
-    instanceId: options.batch.instance,
-    now: options.clock(),
-    mode,
-  } as const;
+  const request = { instanceId: instance, connector, runId, now: options.clock(), mode } as const;
   await setAside(options.quarantine, request, page.quarantined);
   if (!options.preview) tally.countQuarantined(page.quarantined.length);
   return page;
 };
 
 /** Step 6: pushes the page's incidents (an empty page is not sent) and keeps what the sink answered. */
-const pushed = async (
+const pushPage = async (
   page: Partition,
   options: DrainOptions,
   signal: AbortSignal,
@@ -136,11 +136,11 @@ export const drainPages = async (steps: DrainSteps, options: DrainOptions): Prom
       const pending = next ?? source.start(tally.page(index > 0), deadline.signal);
       next = undefined;
       const result = await tally.fetched(pending);
-      const page = await partitioned(result, tally, options);
+      const page = await partitionPage(result, tally, options);
       if (options.preview) return tally.close({ preview: previewOf(result, page) });
       if (options.prefetch && result.hasMore === true && drainOn(tally, options, lastPageMs))
         next = source.start(tally.page(true, result.nextRun), deadline.signal);
-      await pushed(page, options, deadline.signal, tally);
+      await pushPage(page, options, deadline.signal, tally);
       lastPageMs = options.clock() - pending.startedAt;
       const last = result.hasMore !== true || !drainOn(tally, options, lastPageMs);
       if (last) {
@@ -154,13 +154,11 @@ export const drainPages = async (steps: DrainSteps, options: DrainOptions): Prom
       if (last) return tally.close({});
     }
   } catch (error) {
-    // Dropped before the account closes, so its pacing is counted as it stands after the abort.
+    // Left early (a failed fetch, partition, push or commit): the prefetched page is never pushed. It
+    // is dropped before the account closes, so the pacing is counted as it stands after the abort.
     next?.cancel();
-    next = undefined;
     return tally.close({ error });
   } finally {
-    // Left early (a failed partition, push or commit): the prefetched page is never pushed.
-    next?.cancel();
     deadline.clear();
   }
 };
