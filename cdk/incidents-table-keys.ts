@@ -5,6 +5,7 @@ import {
   ProjectionType,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { incidentsTableDefinition } from '../functions/ingest/incident-store.js';
+import { ConfigError } from '../shared/errors.js';
 
 const attributeTypes = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
 const projectionTypes = {
@@ -29,7 +30,7 @@ export const incidentsTableKeys = (definition = incidentsTableDefinition): Incid
     const found = definition.AttributeDefinitions.find((candidate) => candidate.AttributeName === name);
     const type = found?.AttributeType;
     if (!found || !type || !(type in attributeTypes)) {
-      throw new Error(`incidentsTableDefinition: attribute "${name}" has no key type (S, N or B).`);
+      throw new ConfigError(`incidentsTableDefinition: attribute "${name}" has no key type (S, N or B).`);
     }
     return { name: found.AttributeName!, type: attributeTypes[type as keyof typeof attributeTypes] };
   };
@@ -38,14 +39,16 @@ export const incidentsTableKeys = (definition = incidentsTableDefinition): Incid
     return key ? attribute(key.AttributeName) : undefined;
   };
   const partitionKey = keyOf(definition.KeySchema, 'HASH');
-  if (!partitionKey) throw new Error('incidentsTableDefinition: the KeySchema has no HASH key.');
+  if (!partitionKey) throw new ConfigError('incidentsTableDefinition: the KeySchema has no HASH key.');
   return {
     partitionKey,
     sortKey: keyOf(definition.KeySchema, 'RANGE'),
     indexes: definition.GlobalSecondaryIndexes.map((index) => {
       const indexPartitionKey = keyOf(index.KeySchema, 'HASH');
       if (!index.IndexName || !indexPartitionKey) {
-        throw new Error(`incidentsTableDefinition: index "${index.IndexName}" needs a name and a HASH key.`);
+        throw new ConfigError(
+          `incidentsTableDefinition: index "${index.IndexName}" needs a name and a HASH key.`,
+        );
       }
       const projection = index.Projection?.ProjectionType ?? 'ALL';
       return {

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { LocalSetupError } from '../shared/errors.js';
 import { freePort } from '../shared/listen.js';
 import { canRunLauncher, spawnLoopbackDynamoDbLocal } from './dynamodb-launcher/launcher.js';
 
@@ -109,7 +110,7 @@ async function startJava(
   const exited = new Promise<never>((_, reject) => {
     const fail = (reason: string) => {
       polling.abort();
-      reject(new Error(`DynamoDB Local ${reason} before it was ready on ${endpoint}.\n${output}`));
+      reject(new LocalSetupError(`DynamoDB Local ${reason} before it was ready on ${endpoint}.\n${output}`));
     };
     child.once('error', (error) => fail(`could not start (${error.message})`));
     // 'close', not 'exit': by then stdout/stderr are drained and the message has the whole story.
@@ -188,7 +189,7 @@ async function waitUntilReady(
   } finally {
     client.destroy();
   }
-  throw new Error(`DynamoDB on ${endpoint} was not ready after ${timeoutMs} ms.\n${output()}`, {
+  throw new LocalSetupError(`DynamoDB on ${endpoint} was not ready after ${timeoutMs} ms.\n${output()}`, {
     cause: lastError,
   });
 }

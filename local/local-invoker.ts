@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { connectors } from '../functions/connectors.js';
 import type { InstanceSource } from '../shared/config/instance-source.js';
 import { createSecretResolver } from '../shared/config/secrets.js';
+import { ConfigError } from '../shared/errors.js';
 import { createFetchHandler, type FetchHandlerResult } from '../shared/handler/create-fetch-handler.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/state/delivery-ledger.js';
@@ -72,7 +73,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
         options.logger.warn('Released the lease of a dead local run', { instanceId, leaseId: released });
     }
     if (!handler) {
-      throw new Error(
+      throw new ConfigError(
         `Instance "${instanceId}" names connector "${document.connector}", which does not exist. Known: ${[...handlers.keys()].join(', ')}.`,
       );
     }

@@ -185,7 +185,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
         instances: async () => (await instances.load()).instances,
         invoke: async (document) => {
           const outcome = await invoke(document.id, 'fetch');
-          if ('status' in outcome) options.onFetch?.(outcome);
+          if (outcome.kind === 'fetch') options.onFetch?.(outcome);
         },
         onError: (error) => logger.error('Scheduled invocation failed', { error }),
       });

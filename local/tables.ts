@@ -9,6 +9,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { incidentsTableDefinition } from '../functions/ingest/incident-store.js';
+import { LocalSetupError } from '../shared/errors.js';
 import { STATE_TTL_ATTRIBUTE, stateTableDefinition } from '../shared/state/table-layout.js';
 
 type TableDefinition = Pick<
@@ -90,7 +91,7 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
     const status = await tableStatus(client, tableName);
     if (status === 'ACTIVE') return;
     if (Date.now() > deadline) {
-      throw new Error(
+      throw new LocalSetupError(
         `Table ${tableName} is ${status ?? 'missing'} after ${readyTimeoutMs} ms; expected ACTIVE.`,
       );
     }

@@ -26,6 +26,14 @@ export const ErrorCodes = {
   DEADLINE: 'DEADLINE',
   /** A prefetched page the runner dropped: never surfaced, only the reason its fetch was aborted. */
   PREFETCH_DROPPED: 'PREFETCH_DROPPED',
+  /** A paging cursor that was not handed out for this list (the ingestion endpoint's `GET`). */
+  CURSOR_INVALID: 'CURSOR_INVALID',
+  /** A Lambda function (or its local stand-in) failed or answered something else than it should. */
+  INVOKE_FAILED: 'INVOKE_FAILED',
+  /** A local service Ferry starts itself (DynamoDB Local, a table, the demo source) did not come up. */
+  LOCAL_SETUP_FAILED: 'LOCAL_SETUP_FAILED',
+  /** Never thrown: the code given to anything thrown that is not a FerryError (a bug, or a library's error). */
+  UNEXPECTED: 'UNEXPECTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -84,10 +92,29 @@ export class SourceError extends FerryError {
   constructor(
     code: ErrorCode,
     message: string,
-    readonly details: { status?: number; url?: string; retryAfterMs?: number; reason?: string } = {},
+    readonly details: {
+      status?: number;
+      url?: string;
+      retryAfterMs?: number;
+      /** What the source says went wrong, in its own words (an OAuth2 `error_description`, a message). */
+      reason?: string;
+      /**
+       * What the server answered (method, URL, status, the start of the body), without the advice the
+       * message adds for a source: a sink shows this beside its own advice.
+       */
+      answer?: string;
+    } = {},
     options?: FerryErrorOptions,
   ) {
     super(code, message, options);
+  }
+}
+
+/** A connector broke its contract (what `fetchIncidents` returned is not `{ incidents: [...], nextRun }`). */
+export class ConnectorError extends FerryError {
+  override name = 'ConnectorError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.CONNECTOR_FAILED, message, options);
   }
 }
 
@@ -141,13 +168,8 @@ export class StateCorruptError extends FerryError {
 /** The state store could not be reached or refused the request (throttling, network): nothing moved. */
 export class StateUnavailableError extends FerryError {
   override name = 'StateUnavailableError';
-  constructor(instanceId: string, cause: unknown) {
-    super(
-      ErrorCodes.STATE_UNAVAILABLE,
-      `Instance "${instanceId}": the state store did not take the commit (${errorMessage(cause)}); the last run is unchanged ` +
-        "and the next fetch pushes the same incidents again (the endpoint drops duplicates). If it persists, check the state table's capacity and the function's network access.",
-      { cause },
-    );
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.STATE_UNAVAILABLE, message, options);
   }
 }
 
@@ -163,12 +185,75 @@ export class SinkError extends FerryError {
   }
 }
 
-/** Type guard for any Ferry error. */
+/** A paging cursor this list did not hand out (altered, or another instance's). */
+export class InvalidCursorError extends FerryError {
+  override name = 'InvalidCursorError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.CURSOR_INVALID, message, options);
+  }
+}
+
+/** A function invocation failed, or answered with something that is not a result of the operation. */
+export class InvokeError extends FerryError {
+  override name = 'InvokeError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.INVOKE_FAILED, message, options);
+  }
+}
+
+/** A local service Ferry starts for itself (DynamoDB Local, its tables, the demo source) did not come up. */
+export class LocalSetupError extends FerryError {
+  override name = 'LocalSetupError';
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCodes.LOCAL_SETUP_FAILED, message, options);
+  }
+}
+
+/*
+ * Type guards, one per kind (as ky's `isHTTPError`): callers narrow without importing the class, and
+ * the guard reads as the question it answers.
+ */
+
+/** Any error Ferry raised on purpose (it has a `code`). */
 export const isFerryError = (error: unknown): error is FerryError => error instanceof FerryError;
+export const isConfigError = (error: unknown): error is ConfigError => error instanceof ConfigError;
+export const isSecretMissingError = (error: unknown): error is SecretMissingError =>
+  error instanceof SecretMissingError;
+export const isIncidentInvalidError = (error: unknown): error is IncidentInvalidError =>
+  error instanceof IncidentInvalidError;
+export const isConnectorError = (error: unknown): error is ConnectorError => error instanceof ConnectorError;
+export const isSourceError = (error: unknown): error is SourceError => error instanceof SourceError;
+export const isLeaseHeldError = (error: unknown): error is LeaseHeldError => error instanceof LeaseHeldError;
+export const isLeaseLostError = (error: unknown): error is LeaseLostError => error instanceof LeaseLostError;
+export const isStateConflictError = (error: unknown): error is StateConflictError =>
+  error instanceof StateConflictError;
+export const isStateCorruptError = (error: unknown): error is StateCorruptError =>
+  error instanceof StateCorruptError;
+export const isStateUnavailableError = (error: unknown): error is StateUnavailableError =>
+  error instanceof StateUnavailableError;
+export const isSinkError = (error: unknown): error is SinkError => error instanceof SinkError;
+export const isInvalidCursorError = (error: unknown): error is InvalidCursorError =>
+  error instanceof InvalidCursorError;
+export const isInvokeError = (error: unknown): error is InvokeError => error instanceof InvokeError;
+export const isLocalSetupError = (error: unknown): error is LocalSetupError =>
+  error instanceof LocalSetupError;
+
+/** A failure as a history record, a log line and an operator's answer carry it. */
+export interface Failure {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The code and message of anything thrown. */
+export const failureOf = (error: unknown): Failure => ({
+  code: errorCode(error),
+  message: errorMessage(error),
+});
 
 /** The message of anything thrown, for history records and logs. */
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
 
 /** The code of anything thrown: a FerryError's own, `UNEXPECTED` otherwise. */
-export const errorCode = (error: unknown): string => (isFerryError(error) ? error.code : 'UNEXPECTED');
+export const errorCode = (error: unknown): string =>
+  isFerryError(error) ? error.code : ErrorCodes.UNEXPECTED;

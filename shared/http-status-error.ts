@@ -65,11 +65,18 @@ export const statusError = (
   const where = `${method} ${describeUrl(url)}`;
   const spent = isSpentLimit(status, headers, rateLimit);
   if ((status === 401 || status === 403) && !spent) {
+    const refused = `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}`;
     const reason = sourceReason(text);
     return new SourceError(
       ErrorCodes.SOURCE_AUTH,
-      `${where} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check the instance's credentials (secret) and their permissions. ${saysReason(reason)}`.trim(),
-      { status, url: describeUrl(url), ...(reason ? { reason } : {}) },
+      `${refused}: check the instance's credentials (secret) and their permissions. ${saysReason(reason)}`.trim(),
+      // A sink's refusal names the sink's own credential: it takes only what the server answered.
+      {
+        status,
+        url: describeUrl(url),
+        ...(reason ? { reason } : {}),
+        answer: `${refused}. ${saysReason(reason)}`.trim(),
+      },
     );
   }
   if (status === 429 || spent) {
@@ -77,13 +84,23 @@ export const statusError = (
     return new SourceError(
       ErrorCodes.SOURCE_RATE_LIMITED,
       `${where} is rate limited (${spent ? `403, ${rateLimit?.remaining}: 0` : '429'})${wait === undefined ? '' : `; it asks to retry after ${Math.ceil(wait / 1000)}s`}. The next fetch retries; lower the fetch interval or max_fetch if it persists.`,
-      { status, url: describeUrl(url), ...(wait === undefined ? {} : { retryAfterMs: wait }) },
+      {
+        status,
+        url: describeUrl(url),
+        answer: `${where} answered ${status}`,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      },
     );
   }
   const reason = sourceReason(text);
   return new SourceError(
     ErrorCodes.SOURCE_HTTP,
     `${where} answered ${status}${status >= 500 ? ' (a server error at the source; the next fetch retries)' : ': check the instance parameters (URL, query)'}. ${snippet(text)}`.trim(),
-    { status, url: describeUrl(url), ...(reason ? { reason } : {}) },
+    {
+      status,
+      url: describeUrl(url),
+      ...(reason ? { reason } : {}),
+      answer: `${where} answered ${status}. ${snippet(text)}`.trim(),
+    },
   );
 };

@@ -133,9 +133,12 @@ export const redact = <T>(value: T): T => {
     const message = redactString(value.message);
     const stack = value.stack === undefined ? undefined : redactString(value.stack);
     if (message === value.message && stack === value.stack) return value;
-    const copy = new Error(message);
-    copy.name = value.name;
+    // The same kind of error (a FerryError keeps its class and code), its text redacted; the cause,
+    // which may hold anything, is left behind.
+    const copy: Error = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
+    copy.message = message;
     if (stack !== undefined) copy.stack = stack;
+    delete copy.cause;
     return copy as T;
   }
   if (value && typeof value === 'object') {

@@ -1,6 +1,13 @@
 import { ImapFlow, type ImapFlowError, type MailboxObject } from 'imapflow';
 import type { ConnectorContext } from '../../shared/connector.js';
-import { ConfigError, ErrorCodes, errorMessage, isFerryError, SourceError } from '../../shared/errors.js';
+import {
+  ConfigError,
+  ConnectorError,
+  ErrorCodes,
+  errorMessage,
+  isFerryError,
+  SourceError,
+} from '../../shared/errors.js';
 import { type ImapParams, portOf } from './params.js';
 
 type Ctx = ConnectorContext<ImapParams>;
@@ -48,7 +55,8 @@ export const toFerryError = (error: unknown, ctx: Ctx): Error => {
     ['code', 'responseStatus', 'authenticationFailed', 'mailboxMissing', 'tlsFailed'].some(
       (key) => key in error,
     );
-  if (!fromImap) return error instanceof Error ? error : new Error(errorMessage(error));
+  if (!fromImap)
+    return error instanceof Error ? error : new ConnectorError(errorMessage(error), { cause: error });
   const where = `IMAP server ${ctx.params.host}:${portOf(ctx.params)}`;
   const imapError = error as ImapFlowError;
   const code = imapError.code ?? '';

@@ -5,11 +5,11 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
-import { ErrorCodes, IncidentInvalidError } from '../../shared/errors.js';
+import { ConfigError, ErrorCodes, IncidentInvalidError, isInvalidCursorError } from '../../shared/errors.js';
 import { hasLoneSurrogate, type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { checkIncidentContract } from './incident-contract.js';
-import { type IncidentStore, InvalidCursorError } from './incident-store.js';
+import type { IncidentStore } from './incident-store.js';
 
 /** The bearer token, or a function resolving it (an SSM SecureString, cached). */
 export type TokenSource = string | (() => string | Promise<string>);
@@ -109,7 +109,7 @@ const bearerToken = (header: string | undefined): string | undefined =>
 
 const resolverOf = (token: TokenSource, what: string) => {
   if (typeof token === 'string' && token === '')
-    throw new Error(`createIngestApp: ${what} must not be empty.`);
+    throw new ConfigError(`createIngestApp: ${what} must not be empty.`);
   return typeof token === 'string' ? () => token : token;
 };
 
@@ -136,7 +136,7 @@ const requireToken = (token: TokenSource, instanceTokens: InstanceTokens): Middl
   return async function requireToken(c, next) {
     const presented = bearerToken(c.req.header('authorization'));
     const secret = await main();
-    if (secret === '') throw new Error('The ingestion token resolved to an empty string.');
+    if (secret === '') throw new ConfigError('The ingestion token resolved to an empty string.');
     let scope: Scope | undefined;
     if (presented !== undefined) {
       if (sameSecret(presented, secret)) scope = { all: true };
@@ -285,7 +285,7 @@ export const createIngestApp = (options: IngestAppOptions): Hono => {
       try {
         return c.json(await list(parsed.data), 200);
       } catch (error) {
-        if (!(error instanceof InvalidCursorError)) throw error;
+        if (!isInvalidCursorError(error)) throw error;
         return fail(c, 400, IngestErrorCodes.INVALID_CURSOR, error.message);
       }
     };

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { handle } from 'hono/aws-lambda';
+import { ConfigError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { createIngestApp } from './app.js';
 import { DynamoIncidentStore } from './incident-store.js';
@@ -14,7 +15,9 @@ import { createSsmTokenSource } from './ssm-token.js';
 const requiredEnv = (name: string): string => {
   const value = process.env[name];
   if (!value)
-    throw new Error(`Environment variable ${name} is not set: the stack sets it on the ingest function.`);
+    throw new ConfigError(
+      `Environment variable ${name} is not set: the stack sets it on the ingest function.`,
+    );
   return value;
 };
 

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { StateCorruptError } from '../../shared/errors.js';
+import { InvalidCursorError, StateCorruptError } from '../../shared/errors.js';
 import { type Incident, incidentKey } from '../../shared/incident.js';
 
 /** One Ferry batch as the endpoint received it (already validated). */
@@ -73,11 +73,6 @@ export interface IncidentStore {
   list(request: ListIncidentsRequest): Promise<IncidentPage>;
   /** Pages through an instance's recorded conflicts (by key). */
   listConflicts(request: ListIncidentsRequest): Promise<{ conflicts: StoredConflict[]; cursor?: string }>;
-}
-
-/** A `cursor` that this store did not hand out for this instance. */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError' as const;
 }
 
 /** The arrival-order index: partition key the instance, sort key `arrival`. */

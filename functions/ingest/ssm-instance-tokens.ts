@@ -1,4 +1,5 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigError } from '../../shared/errors.js';
 import { registerSecrets } from '../../shared/redact.js';
 import type { TokenSource } from './app.js';
 import { type CachedReadOptions, cachedRead } from './cached-read.js';
@@ -70,7 +71,7 @@ export const instanceTokenParameters = (value: string | undefined): Record<strin
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new Error(
+    throw new ConfigError(
       `${instanceTokensVariable} is not JSON: the stack sets it to {"<instance>": "<parameter>"}.`,
     );
   }
@@ -80,7 +81,7 @@ export const instanceTokenParameters = (value: string | undefined): Record<strin
     !Array.isArray(parsed) &&
     Object.values(parsed).every((name) => typeof name === 'string' && name !== '');
   if (!valid) {
-    throw new Error(
+    throw new ConfigError(
       `${instanceTokensVariable} must be a JSON object of instance id to SSM parameter name, as the stack sets it.`,
     );
   }

@@ -1,4 +1,5 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigError } from '../../shared/errors.js';
 import { registerSecrets } from '../../shared/redact.js';
 import { type CachedReadOptions, cachedRead } from './cached-read.js';
 
@@ -23,7 +24,7 @@ export const createSsmTokenSource = (options: SsmTokenSourceOptions): (() => Pro
     );
     const value = Parameter?.Value;
     if (!value) {
-      throw new Error(
+      throw new ConfigError(
         `SSM parameter "${options.parameterName}" is empty: put the ingestion token there as a SecureString.`,
       );
     }

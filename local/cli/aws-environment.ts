@@ -5,7 +5,7 @@ import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseInstanceDocument } from '../../shared/config/instance-documents.js';
 import { createSsmInstanceSource } from '../../shared/config/instance-source.js';
 import type { InstanceDocument } from '../../shared/config/schema.js';
-import { ConfigError, errorMessage } from '../../shared/errors.js';
+import { ConfigError, errorMessage, InvokeError } from '../../shared/errors.js';
 import type { FetchHandlerResult } from '../../shared/handler/create-fetch-handler.js';
 import type { FetchEvent } from '../../shared/handler/fetch-event.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
@@ -128,7 +128,7 @@ export const openAwsEnvironment = async (
     const payload = answer.Payload ? JSON.parse(new TextDecoder().decode(answer.Payload)) : null;
     if (answer.FunctionError) {
       const message = (payload as { errorMessage?: string } | null)?.errorMessage ?? answer.FunctionError;
-      throw new Error(`The function ${functionName} failed for "${instanceId}": ${message}`);
+      throw new InvokeError(`The function ${functionName} failed for "${instanceId}": ${message}`);
     }
     return payload as FetchHandlerResult;
   };

@@ -13,7 +13,7 @@ export const commandFetch = async (
   options: { debug: boolean; json: boolean },
 ): Promise<number> => {
   const outcome = await env.invoke(instanceId, options.debug ? 'debug' : 'fetch');
-  if (!('status' in outcome)) return 1;
+  if (outcome.kind !== 'fetch') return 1;
   if (options.debug) {
     if (outcome.status === 'ok') {
       console.log(JSON.stringify(redact(outcome.incidents ?? []), null, 2));

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../shared/errors.js';
-import type { FetchHandlerResult } from '../../shared/handler/create-fetch-handler.js';
+import { ConfigError, InvokeError } from '../../shared/errors.js';
+import { isRedriveOutcome } from '../../shared/handler/fetch-handler-result.js';
 import type { RedriveOutcome } from '../../shared/quarantine/redrive.js';
 import { redact } from '../../shared/redact.js';
 import type { QuarantineRecord } from '../../shared/state/quarantine-store.js';
@@ -39,9 +39,6 @@ export const formatQuarantine = (records: readonly QuarantineRecord[]): string =
     cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ');
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 };
-
-const isRedriveOutcome = (outcome: FetchHandlerResult): outcome is RedriveOutcome =>
-  (outcome as { operation?: unknown }).operation === 'redrive';
 
 const printRedrive = (outcome: RedriveOutcome): void => {
   for (const d of outcome.delivered)
@@ -85,11 +82,12 @@ export const commandQuarantine = async (
       'redrive',
       ids.length > 0 ? { quarantineIds: [...ids] } : {},
     );
-    if (!isRedriveOutcome(outcome)) {
-      const error = (outcome as { error?: { code: string; message: string } }).error;
-      console.error(
-        color.red(error ? `${error.code}: ${error.message}` : 'The function did not run the re-drive.'),
-      );
+    if (!isRedriveOutcome(outcome))
+      throw new InvokeError(`The function answered a re-drive with ${JSON.stringify(outcome)}.`);
+    const attempted = outcome.delivered.length + outcome.stillInvalid.length + outcome.skipped.length;
+    if (outcome.error && attempted === 0) {
+      // It could not start (its configuration, a secret or the sink is unusable): say why, once.
+      console.error(color.red(`${outcome.error.code}: ${outcome.error.message}`));
       return 1;
     }
     if (options.json) console.log(JSON.stringify(redact(outcome), null, 2));

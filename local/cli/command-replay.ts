@@ -1,13 +1,9 @@
 import { connectors } from '../../functions/connectors.js';
 import { parsePointInTime } from '../../shared/duration.js';
-import { ConfigError } from '../../shared/errors.js';
+import { ConfigError, InvokeError } from '../../shared/errors.js';
 import type { FetchHandlerResult } from '../../shared/handler/create-fetch-handler.js';
-import {
-  type ReplayOutcome,
-  replayFraction,
-  replayRefusal,
-  startOrResumeReplay,
-} from '../../shared/runner/replay.js';
+import { isReplayOutcome } from '../../shared/handler/fetch-handler-result.js';
+import { replayFraction, replayRefusal, startOrResumeReplay } from '../../shared/runner/replay.js';
 import { type ReplayProgress, ReplayStatus } from '../../shared/state/replay-store.js';
 import { color } from './format.js';
 import type { OperatorEnvironment } from './operator-environment.js';
@@ -22,9 +18,6 @@ export interface ReplayOptions {
   /** How often the progress bar reads the replay's item while an invocation runs. @default 500 */
   readonly pollMs?: number;
 }
-
-const isReplayOutcome = (outcome: FetchHandlerResult): outcome is ReplayOutcome =>
-  !('status' in outcome) && !('ok' in outcome);
 
 const parseTime = (flag: string, text: string | undefined, now: Date): Date => {
   if (!text)
@@ -126,15 +119,8 @@ export const commandReplay = async (
     } finally {
       clearInterval(poll);
     }
-    if (!isReplayOutcome(outcome)) {
-      // The replay could not start (its configuration or a secret is unusable): say why, once.
-      if ('error' in outcome && outcome.error) {
-        bar.end();
-        console.error(color.red(`${outcome.error.code}: ${outcome.error.message}`));
-        return 1;
-      }
-      throw new Error(`The function answered a replay with ${JSON.stringify(outcome)}.`);
-    }
+    if (!isReplayOutcome(outcome))
+      throw new InvokeError(`The function answered a replay with ${JSON.stringify(outcome)}.`);
     if (outcome.replay) {
       show(outcome.replay);
       last = outcome.replay;

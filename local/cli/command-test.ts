@@ -7,12 +7,12 @@ export const commandTest = async (
   instanceId: string,
 ): Promise<number> => {
   const outcome = await env.invoke(instanceId, 'test');
-  if ('ok' in outcome && outcome.ok) {
+  if (outcome.kind === 'test' && outcome.ok) {
     console.log(color.green('ok'));
     for (const note of outcome.notes ?? []) console.log(color.dim(`note: ${note}`));
     return 0;
   }
-  const error = 'error' in outcome ? outcome.error : undefined;
+  const { error } = outcome;
   console.log(color.red(`failed: ${error?.message ?? 'unknown error'}`));
   return 1;
 };

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../shared/errors.js';
 import { type DemoAlert, formatAlertId, generateAlert } from './alert-generator.js';
 
 /** Options of {@link createAlertStore}. */
@@ -141,7 +142,7 @@ export function createAlertStore(options: AlertStoreOptions = {}): AlertStore {
     let sorted = true;
     for (let k = 0; k < count; k++) {
       const t = Math.floor(createdTimes[k]!);
-      if (!Number.isFinite(t)) throw new RangeError(`created times must be finite, got ${createdTimes[k]}`);
+      if (!Number.isFinite(t)) throw new ConfigError(`created times must be finite, got ${createdTimes[k]}`);
       created[k] = t;
       if (k > 0 && t < created[k - 1]!) sorted = false;
     }
@@ -186,7 +187,7 @@ export function createAlertStore(options: AlertStoreOptions = {}): AlertStore {
 
   const insertOne: AlertStore['insertOne'] = (createdTime, fields = {}, oneOptions = {}) => {
     const created = Math.floor(createdTime);
-    if (!Number.isFinite(created)) throw new RangeError('created time must be finite');
+    if (!Number.isFinite(created)) throw new ConfigError('created time must be finite');
     const seq = nextSeq++;
     // `created` lives in the columns; an undefined field must not blank out a generated one.
     const given = Object.entries(fields).filter(([key, value]) => key !== 'created' && value !== undefined);

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { ConfigError } from '../../shared/errors.js';
 import { listen } from '../../shared/listen.js';
 import { createRandom, type DemoAlert, formatAlertId } from './alert-generator.js';
 import { type AlertStore, createAlertStore, type InsertedAlerts } from './alert-store.js';
@@ -85,7 +86,7 @@ const MAX_CATCH_UP = 100_000;
  * await source.close();
  */
 export async function startDemoSource(options: DemoSourceOptions): Promise<DemoSource> {
-  if (!options.apiKey) throw new TypeError('startDemoSource: apiKey is required');
+  if (!options.apiKey) throw new ConfigError('startDemoSource: apiKey is required');
   const now = options.now ?? Date.now;
   const seed = options.seed ?? 1;
   const store = createAlertStore({ seed, idPrefix: options.idPrefix });
@@ -153,7 +154,7 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     backlog(count, range = {}) {
       const to = range.to === undefined ? now() : toMs(range.to);
       const from = range.from === undefined ? to - DAY_MS : toMs(range.from);
-      if (!(from < to)) throw new RangeError(`backlog: 'from' must be before 'to'`);
+      if (!(from < to)) throw new ConfigError(`backlog: 'from' must be before 'to'`);
       // Evenly spaced slots with jitter inside each: already sorted, and no clumps or gaps.
       const slot = (to - from) / count;
       const created = new Float64Array(count);
@@ -191,7 +192,7 @@ function startGenerator(ratePerSecond: number, now: () => number, emit: (created
   };
 
   const setRate = (perSecond: number): void => {
-    if (!(perSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0, got ${perSecond}`);
+    if (!(perSecond >= 0)) throw new ConfigError(`ratePerSecond must be >= 0, got ${perSecond}`);
     clearInterval(timer);
     timer = undefined;
     rate = perSecond;
@@ -208,6 +209,6 @@ function startGenerator(ratePerSecond: number, now: () => number, emit: (created
 
 function toMs(time: TimeInput): number {
   const ms = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : time;
-  if (!Number.isFinite(ms)) throw new RangeError(`Not a valid time: ${String(time)}`);
+  if (!Number.isFinite(ms)) throw new ConfigError(`Not a valid time: ${String(time)}`);
   return ms;
 }

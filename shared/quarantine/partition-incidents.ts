@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ErrorCodes, errorCode, errorMessage, FerryError, IncidentInvalidError } from '../errors.js';
+import {
+  ConnectorError,
+  ErrorCodes,
+  errorCode,
+  errorMessage,
+  FerryError,
+  IncidentInvalidError,
+} from '../errors.js';
 import { incidentKey, validateIncident } from '../incident.js';
 import type { KeyedIncident } from '../sinks/sink.js';
 import { boundedJson, depthExceeds, MAX_INCIDENT_DEPTH } from './bounded-json.js';
@@ -145,7 +152,12 @@ const check = (
  * `FerryError` (`INCIDENT_INVALID`) only past {@link QuarantineThreshold}.
  */
 export const partitionIncidents = (entries: unknown[]): Partition => {
-  if (!Array.isArray(entries)) throw new TypeError('fetchIncidents must return { incidents: [...] }');
+  if (!Array.isArray(entries)) {
+    throw new ConnectorError(
+      `The connector's fetchIncidents returned ${entries === null ? 'null' : typeof entries} as "incidents"; ` +
+        'it must return { incidents: [...], nextRun } with an array (an empty one when nothing is new).',
+    );
+  }
   const byKey = new Map<string, KeyedIncident>();
   const quarantined = new Map<string, QuarantineCandidate>();
   let valid = 0;

@@ -51,8 +51,9 @@ export interface RedriveDeps {
 
 /** What a re-drive did with each record. */
 export interface RedriveOutcome {
+  /** Tags the handler's answer (see `FetchHandlerResult`). */
+  readonly kind: 'redrive';
   readonly instanceId: string;
-  readonly operation: 'redrive';
   readonly runId: string;
   /** Pushed and marked `redriven`, with the key they went under. */
   readonly delivered: { readonly quarantineId: string; readonly key: string; readonly sourceId?: string }[];
@@ -128,8 +129,8 @@ export const runRedrive = async (input: RedriveInput, deps: RedriveDeps): Promis
   const startedAt = clock();
   const logger = deps.logger.child({ instanceId: document.id, connector: connector.name, runId });
   const outcome: RedriveOutcome = {
+    kind: 'redrive',
     instanceId: document.id,
-    operation: 'redrive',
     runId,
     delivered: [],
     stillInvalid: [],

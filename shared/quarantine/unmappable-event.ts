@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCodes, errorCode, errorMessage } from '../errors.js';
+import { ConnectorError, ErrorCodes, errorCode, errorMessage } from '../errors.js';
 import { type Incident, incidentKey } from '../incident.js';
 import { boundedJson, depthExceeds } from './bounded-json.js';
 
@@ -65,7 +65,7 @@ export const mapEventSafely = <E>(
   try {
     const incident = map(event);
     if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
-      throw new TypeError(
+      throw new ConnectorError(
         `toIncident returned ${incident === null ? 'null' : typeof incident}, not an incident`,
       );
     }

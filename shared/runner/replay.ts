@@ -1,105 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { resolveParams } from '../config/resolve-settings.js';
 import type { InstanceDocument } from '../config/schema.js';
-import type { Connector, LastRun } from '../connector.js';
-import { ConfigError, errorCode, errorMessage } from '../errors.js';
-import { createIntegrationContext } from '../integration-context.js';
+import type { Connector, WindowConnector } from '../connector.js';
+import { ConfigError, type Failure, failureOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type WindowLastRun, windowFetch } from '../lookback/window-fetch.js';
-import { partitionIncidents } from '../quarantine/partition-incidents.js';
-import { setAside } from '../quarantine/set-aside.js';
 import { redact } from '../redact.js';
 import type { Sink } from '../sinks/sink.js';
 import { type HistoryRecord, RunStatus } from '../state/history-record.js';
 import type { QuarantineStore } from '../state/quarantine-store.js';
 import { type ReplayProgress, ReplayStatus, type ReplayStore } from '../state/replay-store.js';
 import type { StateStore } from '../state/state-store.js';
-import { createFetchContext } from './fetch-context.js';
-import { COMMIT_RESERVE_MS, LEASE_GRACE_MS } from './run-fetch.js';
+import { type DrainSteps, drainPages, LEASE_GRACE_MS, type PushedPage } from './drain-pages.js';
+import type { Drained } from './drain-tally.js';
+import { preparePageFetcher } from './page-fetcher.js';
+import { replayRefusal } from './replay-window.js';
 import { summarizeLastRun } from './summarize-last-run.js';
 
 /**
- * Replay: fetch a past window `[from, to)` again into the sink, beside the live fetches. It has its own
- * item (`REPLAY#<id>`), lease and cursor, so the instance's last run is never read or moved; the
- * incidents carry the same deterministic keys as the first time, so the sink drops what it already
- * has. Only time-window connectors can replay: an own cursor (IMAP UIDs, opaque tokens) is not time.
+ * Replay: fetch a past window `[from, to)` again into the sink, beside the live fetches, through the
+ * same drain loop as a fetch. It has its own item (`REPLAY#<id>`), lease and cursor, so the instance's
+ * last run is never read or moved; the incidents carry the same deterministic keys as the first time,
+ * so the sink drops what it already has. Only time-window connectors can replay: an own cursor (IMAP
+ * UIDs, opaque tokens) is not time. Starting or resuming one: replay-window.ts.
  */
 
-/** Why a connector cannot replay, or `undefined` when it can. */
-export const replayRefusal = (document: InstanceDocument, connector: Connector): string | undefined =>
-  connector.style === 'window'
-    ? undefined
-    : `Instance "${document.id}" uses the "${connector.name}" connector, which keeps its own cursor (not a time), ` +
-      'so a time window cannot be replayed. To fetch again from an earlier point, set its last run: ' +
-      `ferry last-run ${document.id} --set '<json>'.`;
-
-export interface ReplayWindowRequest {
-  readonly instanceId: string;
-  readonly connector: string;
-  readonly from: Date;
-  readonly to: Date;
-  readonly now: number;
-}
-
-/**
- * Finds the unfinished replay of the same window (resumed, so an interrupted `ferry replay` run again
- * continues instead of starting over) or creates a new one.
- */
-export const startOrResumeReplay = async (
-  replays: ReplayStore,
-  request: ReplayWindowRequest,
-): Promise<{ progress: ReplayProgress; resumed: boolean }> => {
-  const { instanceId, from, to, now } = request;
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
-    throw new ConfigError('--from and --to must be times: an ISO date or a time back from now ("2 hours").');
-  }
-  if (from.getTime() >= to.getTime()) {
-    throw new ConfigError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      instanceId,
-    );
-  }
-  if (to.getTime() > now) {
-    throw new ConfigError(
-      `--to (${to.toISOString()}) is in the future; a replay covers the past only (the live fetches cover now).`,
-      instanceId,
-    );
-  }
-  const fromIso = from.toISOString();
-  const toIso = to.toISOString();
-  const unfinished = (await replays.list(instanceId)).find(
-    (replay) => replay.status === ReplayStatus.running && replay.from === fromIso && replay.to === toIso,
-  );
-  if (unfinished) return { progress: unfinished, resumed: true };
-  const nowIso = new Date(now).toISOString();
-  const progress: ReplayProgress = {
-    replayId: randomUUID().slice(0, 8),
-    instanceId,
-    connector: request.connector,
-    from: fromIso,
-    to: toIso,
-    cursor: { time: fromIso },
-    status: ReplayStatus.running,
-    startedAt: nowIso,
-    updatedAt: nowIso,
-    fetches: 0,
-    pages: 0,
-    pulled: 0,
-    dropped: 0,
-    pushed: 0,
-  };
-  await replays.create(progress);
-  return { progress, resumed: false };
-};
-
-/** How far a replay got, as a fraction of its window (0–1). */
-export const replayFraction = (progress: ReplayProgress): number => {
-  if (progress.status === ReplayStatus.done) return 1;
-  const from = Date.parse(progress.from);
-  const to = Date.parse(progress.to);
-  const at = Date.parse(String((progress.cursor as WindowLastRun).time ?? progress.from));
-  return Number.isNaN(at) || to <= from ? 0 : Math.min(1, Math.max(0, (at - from) / (to - from)));
-};
+export {
+  type ReplayWindowRequest,
+  replayFraction,
+  replayRefusal,
+  startOrResumeReplay,
+} from './replay-window.js';
 
 export interface ReplayInput {
   readonly document: InstanceDocument;
@@ -124,12 +54,14 @@ export interface ReplayDeps {
 
 /** What one invocation of a replay did: the progress after it, or why it stopped. */
 export interface ReplayOutcome {
+  /** Tags the handler's answer (see `FetchHandlerResult`). */
+  readonly kind: 'replay';
   readonly instanceId: string;
   readonly replay?: ReplayProgress;
-  readonly error?: { code: string; message: string };
+  readonly error?: Failure;
 }
 
-const historyRecord = (progress: ReplayProgress, now: number, error?: ReplayOutcome['error']) =>
+const historyRecord = (progress: ReplayProgress, now: number, error?: Failure) =>
   redact<HistoryRecord>({
     instanceId: progress.instanceId,
     connector: progress.connector,
@@ -151,121 +83,180 @@ const historyRecord = (progress: ReplayProgress, now: number, error?: ReplayOutc
     lastRunAfter: summarizeLastRun(progress.cursor),
   });
 
+const withoutLease = ({ leaseId: _l, leaseExpiresAt: _e, ...progress }: ReplayProgress): ReplayProgress =>
+  progress;
+
+/** One invocation of one replay: who runs it and with what. */
+interface ReplayRun {
+  readonly input: ReplayInput;
+  readonly deps: ReplayDeps;
+  readonly connector: WindowConnector<unknown, unknown>;
+  readonly runId: string;
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+const beginReplay = (
+  input: ReplayInput,
+  deps: ReplayDeps,
+  connector: WindowConnector<unknown, unknown>,
+): ReplayRun => {
+  const runId = input.runId ?? randomUUID();
+  const { document, replayId } = input;
+  return {
+    input,
+    deps,
+    connector,
+    runId,
+    clock: deps.clock ?? Date.now,
+    logger: deps.logger.child({ instanceId: document.id, connector: connector.name, runId, replayId }),
+  };
+};
+
+type ReplayLease =
+  | { readonly kind: 'leased'; readonly progress: ReplayProgress }
+  | { readonly kind: 'refused'; readonly failure: Failure };
+
+/** Step 1 for a replay: its own lease on its item; its progress, or why it cannot run now (held, finished, gone). */
+const takeReplayLease = (run: ReplayRun): Promise<ReplayLease> =>
+  run.deps.replays
+    .acquire(run.input.document.id, run.input.replayId, {
+      leaseId: run.runId,
+      now: run.clock(),
+      expiresAt: run.input.deadline + LEASE_GRACE_MS,
+    })
+    .then(
+      (progress) => ({ kind: 'leased', progress }) as const,
+      (error: unknown) => ({ kind: 'refused', failure: failureOf(error) }) as const,
+    );
+
+/** Step 7 for a replay: the replay's cursor and counts move, only while its lease is ours. */
+const advanceReplay = (run: ReplayRun) => (page: PushedPage) =>
+  run.deps.replays.advance(run.input.document.id, run.input.replayId, {
+    leaseId: run.runId,
+    now: page.now,
+    cursor: page.result.nextRun,
+    done: page.result.hasMore !== true,
+    ...page.counts,
+  });
+
+/** Steps 2–7 and 9 over the replay's window: no look-back before `from`, nothing after `to`. */
+const drainReplayWindow = (run: ReplayRun, progress: ReplayProgress): Promise<Drained> => {
+  const { document, replayId } = run.input;
+  const until = new Date(progress.to);
+  const steps: DrainSteps = {
+    prepare: () =>
+      preparePageFetcher({
+        document,
+        connector: run.connector,
+        secrets: run.input.secrets,
+        store: run.deps.store,
+        logger: run.logger,
+        clock: run.clock,
+        now: new Date(run.clock()),
+        // Every page starts exactly at the replay's cursor, so `continuing` changes nothing here.
+        fetch: (ctx) => windowFetch(run.connector, ctx, { until }),
+        // No look-back reaching before `from`; the window, not max_per_run, bounds a replay.
+        overrides: { lookBackMs: 0, maxPerRun: undefined },
+      }),
+    commit: advanceReplay(run),
+  };
+  return drainPages(steps, {
+    from: progress.cursor,
+    sink: run.deps.sink,
+    batch: { instance: document.id, connector: run.connector.name, runId: `replay-${replayId}` },
+    quarantine: run.deps.quarantine,
+    deadline: run.input.deadline,
+    clock: run.clock,
+    prefetch: false,
+  });
+};
+
+/** The progress after this invocation: what was saved before it, plus every committed page. */
+const progressAfter = (progress: ReplayProgress, drained: Drained, done: boolean): ReplayProgress => {
+  const { committed } = drained;
+  const moved: ReplayProgress =
+    committed.count === 0
+      ? progress
+      : {
+          ...progress,
+          cursor: drained.lastRun,
+          status: done ? ReplayStatus.done : ReplayStatus.running,
+          updatedAt: new Date(committed.at ?? Date.parse(progress.updatedAt)).toISOString(),
+          fetches: progress.fetches + committed.fetches,
+          pages: progress.pages + committed.pages,
+          pulled: progress.pulled + committed.pulled,
+          dropped: progress.dropped + committed.dropped,
+          pushed: progress.pushed + committed.pushed,
+        };
+  // A finished replay's item dropped the failure of an earlier attempt with its last step (see `advance`).
+  const { lastError: _resolved, ...finished } = moved;
+  return withoutLease(done ? finished : moved);
+};
+
+/** Finished: one history record (action `replay`); the last step already gave the lease back. */
+const replayFinished = async (run: ReplayRun, progress: ReplayProgress): Promise<ReplayOutcome> => {
+  await run.deps.store
+    .writeHistory(historyRecord(progress, run.clock()))
+    .catch((error: unknown) => run.logger.error('Could not write the history record', { error }));
+  run.logger.info('Replay finished', { pushed: progress.pushed });
+  return { kind: 'replay', instanceId: progress.instanceId, replay: progress };
+};
+
+/** Stopped by a failure: recorded in the item and the history; it resumes from its last saved point. */
+const replayStopped = async (
+  run: ReplayRun,
+  progress: ReplayProgress,
+  error: unknown,
+): Promise<ReplayOutcome> => {
+  const failure = redact(failureOf(error));
+  run.logger.error('Replay stopped; it resumes from its last saved point', { error: failure });
+  const { document, replayId } = run.input;
+  await run.deps.replays
+    .release(document.id, replayId, { leaseId: run.runId, now: run.clock(), error: failure })
+    .catch((releaseError: unknown) =>
+      run.logger.error('Could not release the replay lease', { error: releaseError }),
+    );
+  await run.deps.store
+    .writeHistory(historyRecord(progress, run.clock(), failure))
+    .catch((writeError: unknown) =>
+      run.logger.error('Could not write the history record', { error: writeError }),
+    );
+  return {
+    kind: 'replay',
+    instanceId: document.id,
+    replay: { ...progress, lastError: failure },
+    error: failure,
+  };
+};
+
+/** Out of time: give the lease back so the next invocation continues at once. */
+const replayPaused = (run: ReplayRun, progress: ReplayProgress): Promise<ReplayOutcome> =>
+  run.deps.replays
+    .release(run.input.document.id, run.input.replayId, { leaseId: run.runId, now: run.clock() })
+    .then(
+      () => ({ kind: 'replay', instanceId: progress.instanceId, replay: progress }),
+      (error: unknown) => replayStopped(run, progress, error),
+    );
+
 /**
  * Runs a replay for as long as the invocation allows: fetch a window page from the replay's cursor,
  * push, save the cursor (only while its lease is ours), repeat. Finished, it records one history
  * record (action `replay`); stopped by a failure, it records the failure and stays resumable.
  */
 export const runReplay = async (input: ReplayInput, deps: ReplayDeps): Promise<ReplayOutcome> => {
-  const clock = deps.clock ?? Date.now;
-  const { document, connector, replayId } = input;
-  const runId = input.runId ?? randomUUID();
-  const logger = deps.logger.child({ instanceId: document.id, connector: connector.name, runId, replayId });
+  const { document, connector } = input;
   const refusal = replayRefusal(document, connector);
-  if (refusal || connector.style !== 'window') {
-    return { instanceId: document.id, error: { code: 'CONFIG_INVALID', message: refusal ?? '' } };
+  if (refusal !== undefined || connector.style !== 'window') {
+    const error = new ConfigError(refusal ?? '', document.id, 'connector');
+    return { kind: 'replay', instanceId: document.id, error: failureOf(error) };
   }
-  let progress: ReplayProgress;
-  try {
-    progress = await deps.replays.acquire(document.id, replayId, {
-      leaseId: runId,
-      now: clock(),
-      expiresAt: input.deadline + LEASE_GRACE_MS,
-    });
-  } catch (error) {
-    return { instanceId: document.id, error: { code: errorCode(error), message: errorMessage(error) } };
-  }
-  const until = new Date(progress.to);
-  let cursor: LastRun = progress.cursor;
-  let totals = progress;
-  try {
-    const started = new Date(clock());
-    const { settings, params } = resolveParams(document, connector, started);
-    const secrets = await input.secrets();
-    const context = createIntegrationContext(deps.store, document.id);
-    let lastIterationMs = 0;
-    for (;;) {
-      const iterationStart = clock();
-      const { ctx } = createFetchContext({
-        instanceId: document.id,
-        params,
-        secrets,
-        // The window starts exactly at the replay's cursor: no look-back reaching before `from`.
-        settings: { ...settings, lookBackMs: 0 },
-        lastRun: cursor,
-        now: new Date(iterationStart),
-        logger,
-        context,
-        signal: AbortSignal.timeout(Math.max(1, input.deadline - COMMIT_RESERVE_MS - iterationStart)),
-      });
-      const result = await windowFetch(connector, ctx, { until });
-      const { keyed, repeated, quarantined } = partitionIncidents(result.incidents);
-      await setAside(
-        deps.quarantine,
-        { instanceId: document.id, connector: connector.name, runId: `replay-${replayId}`, now: clock() },
-        quarantined,
-      );
-      if (keyed.length > 0) {
-        await deps.sink.push(
-          { instance: document.id, connector: connector.name, runId: `replay-${replayId}`, incidents: keyed },
-          { deadline: input.deadline - COMMIT_RESERVE_MS },
-        );
-      }
-      const done = result.hasMore !== true;
-      const step = {
-        leaseId: runId,
-        now: clock(),
-        cursor: result.nextRun,
-        done,
-        fetches: 1,
-        pages: result.pages ?? 1,
-        pulled: result.incidents.length + (result.dropped ?? 0),
-        dropped: repeated + (result.dropped ?? 0),
-        pushed: keyed.length,
-      };
-      await deps.replays.advance(document.id, replayId, step);
-      cursor = result.nextRun;
-      totals = {
-        ...totals,
-        cursor,
-        status: done ? ReplayStatus.done : ReplayStatus.running,
-        updatedAt: new Date(step.now).toISOString(),
-        fetches: totals.fetches + step.fetches,
-        pages: totals.pages + step.pages,
-        pulled: totals.pulled + step.pulled,
-        dropped: totals.dropped + step.dropped,
-        pushed: totals.pushed + step.pushed,
-      };
-      if (done) {
-        // The item dropped the failure of an earlier attempt with this step (see `advance`).
-        const { lastError: _resolved, ...finished } = totals;
-        totals = finished;
-        await deps.store.writeHistory(historyRecord(totals, clock()));
-        logger.info('Replay finished', { pushed: totals.pushed });
-        return { instanceId: document.id, replay: withoutLease(totals) };
-      }
-      lastIterationMs = clock() - iterationStart;
-      if (input.deadline - COMMIT_RESERVE_MS - clock() <= Math.max(2 * lastIterationMs, 1_000)) break;
-    }
-    // Out of time: give the lease back so the next invocation continues at once.
-    await deps.replays.release(document.id, replayId, { leaseId: runId, now: clock() });
-    return { instanceId: document.id, replay: withoutLease(totals) };
-  } catch (error) {
-    const failure = redact({ code: errorCode(error), message: errorMessage(error) });
-    logger.error('Replay stopped; it resumes from its last saved point', { error: failure });
-    await deps.replays
-      .release(document.id, replayId, { leaseId: runId, now: clock(), error: failure })
-      .catch((releaseError) => logger.error('Could not release the replay lease', { error: releaseError }));
-    await deps.store
-      .writeHistory(historyRecord(totals, clock(), failure))
-      .catch((writeError) => logger.error('Could not write the history record', { error: writeError }));
-    return {
-      instanceId: document.id,
-      replay: withoutLease({ ...totals, lastError: failure }),
-      error: failure,
-    };
-  }
+  const run = beginReplay(input, deps, connector);
+  const lease = await takeReplayLease(run);
+  if (lease.kind === 'refused') return { kind: 'replay', instanceId: document.id, error: lease.failure };
+  const drained = await drainReplayWindow(run, lease.progress);
+  const done = drained.error === undefined && drained.moreWaiting === undefined;
+  const progress = progressAfter(lease.progress, drained, done);
+  if (drained.error !== undefined) return replayStopped(run, progress, drained.error);
+  return done ? replayFinished(run, progress) : replayPaused(run, progress);
 };
-
-const withoutLease = ({ leaseId: _l, leaseExpiresAt: _e, ...progress }: ReplayProgress): ReplayProgress =>
-  progress;

@@ -37,8 +37,10 @@ export const toSinkError = (error: unknown, target: string, hints: SinkErrorHint
               : rejected
                 ? hints.rejected
                 : hints.unavailable;
+    // The source's own advice ("check the instance's credentials") does not apply to a sink: only
+    // what the server answered goes beside the sink's hint.
     return new SinkError(
-      `Push to ${target} failed: ${hint}. (${error.message})`,
+      `Push to ${target} failed: ${hint}. (${error.details.answer ?? error.message})`,
       { status, retryable: !rejected },
       { cause: error },
     );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateUnavailableError } from '../errors.js';
 import { type BackoffOptions, backoffDelay, sleep } from '../retry.js';
 import { itemKey, SortKeyPrefixes, STATE_TTL_ATTRIBUTE, StateTableKeys } from './table-layout.js';
 
@@ -192,7 +193,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   /** Waits before re-sending what DynamoDB left unprocessed, or gives up after `maxAttempts`. */
   async #pause(attempt: number, left: number, what: string, signal?: AbortSignal): Promise<void> {
     if (attempt >= this.#maxAttempts) {
-      throw new Error(
+      throw new StateUnavailableError(
         `DynamoDB left ${left} delivery-ledger items un${what === 'read' ? 'read' : 'written'} after ${this.#maxAttempts} attempts (throttled); ` +
           `check the state table ${this.#table}'s capacity.`,
       );

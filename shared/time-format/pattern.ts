@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { instantOf, type WallTime, wallAsUtc, wallTimeOf } from './zone.js';
 
 /**
@@ -106,7 +107,7 @@ export interface CompiledPattern {
 /** Compiles a pattern; throws with the problem when it is not one (check with {@link patternProblem}). */
 export const compilePattern = (pattern: string): CompiledPattern => {
   const tokens = tokenize(pattern);
-  if (typeof tokens === 'string') throw new Error(`The time pattern "${pattern}" ${tokens}.`);
+  if (typeof tokens === 'string') throw new ConfigError(`The time pattern "${pattern}" ${tokens}.`);
   const fields = tokens.flatMap((token) => (token.kind === 'field' ? [token.letters] : []));
   const unitMs = Math.min(...fields.map((letters) => FIELDS[letters]!.unitMs));
   const hasOffset = fields.includes('XXX') || fields.includes('Z');

@@ -65,6 +65,7 @@ describe('the quarantine alarm', () => {
 
     try {
       publish({
+        kind: 'fetch',
         ...emptyHistoryRecord({
           instanceId: 'demo',
           connector: 'helloworld',

@@ -139,7 +139,7 @@ describe('operating the quarantine', () => {
     expect(download.headers.get('content-disposition')).toContain(`ferry-quarantine-${instanceId}.json`);
     expect(((await download.json()) as { count: number }).count).toBe(1);
     expect(((await post.json()) as { outcome: unknown }).outcome).toMatchObject({
-      operation: 'redrive',
+      kind: 'redrive',
       stillInvalid: [{ quarantineId: listed.records[0]!.quarantineId }],
     });
     expect(refused.status).toBe(400);

@@ -235,7 +235,7 @@ describe('a source whose 401 echoes the credentials in derived forms', () => {
       mode: 'running',
       store: fixture.store,
       replays: { list: async () => [] } as unknown as ReplayStore,
-      invoke: async () => ({ instanceId: '', ok: true }),
+      invoke: async () => ({ kind: 'test', instanceId: '', ok: true }),
       listInstances: async () => ({ documents: [header, basic], errors: [] }),
       connectorOf: async () => 'httpjson',
     });

@@ -155,16 +155,9 @@ describe('a canary secret appears nowhere', () => {
   }, 60_000);
 
   it('was really used: the source accepted it and the runs did what they should', () => {
-    expect(results.map((r) => ('status' in r ? r.status : 'ok' in r ? `test:${r.ok}` : '?'))).toEqual([
-      'ok',
-      'ok',
-      'test:false',
-      'error',
-      'error',
-      'test:false',
-      'error',
-      'error',
-    ]);
+    expect(
+      results.map((r) => (r.kind === 'fetch' ? r.status : r.kind === 'test' ? `test:${r.ok}` : r.kind)),
+    ).toEqual(['ok', 'ok', 'test:false', 'error', 'error', 'test:false', 'error', 'error']);
   });
 
   it('in the logs (every Powertools line, at DEBUG)', () => {

@@ -4,6 +4,7 @@ import { createRunMetrics, cursorLagSeconds, MetricNames } from '../../shared/me
 import type { RunOutcome } from '../../shared/runner/run-fetch.js';
 
 const outcome = (overrides: Partial<RunOutcome> = {}): RunOutcome => ({
+  kind: 'fetch',
   instanceId: 'demo',
   connector: 'helloworld',
   runId: 'run-1',

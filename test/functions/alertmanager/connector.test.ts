@@ -256,6 +256,7 @@ describe.skipIf(skipWithoutAlertmanager)("the Alertmanager connector's Test butt
 
   it('passes against a running Alertmanager', async () => {
     expect(await testInstance({ url: server.url, filter: ['severity="critical"'] })).toEqual({
+      kind: 'test',
       instanceId: 'am',
       ok: true,
     });

@@ -72,7 +72,7 @@ describe('the helloworld connector', () => {
   });
 
   it('passes the Test button with the right key', async () => {
-    expect(await testInstance(API_KEY)).toEqual({ instanceId: 'demo', ok: true });
+    expect(await testInstance(API_KEY)).toEqual({ kind: 'test', instanceId: 'demo', ok: true });
   });
 
   it('fails the Test button with a wrong key, saying to check the credentials', async () => {

@@ -160,7 +160,7 @@ describe('the helloworld Lambda handler', () => {
     const ok = (await invoke(good, 'test')) as unknown as TestOutcome;
     const failed = (await invoke(wrongKey, 'test')) as unknown as TestOutcome;
 
-    expect(ok).toEqual({ instanceId: good, ok: true });
+    expect(ok).toEqual({ kind: 'test', instanceId: good, ok: true });
     expect(failed).toMatchObject({ ok: false, error: { code: 'SOURCE_AUTH' } });
     expect(await fixture.store.read(good)).toBeUndefined();
   });

@@ -329,7 +329,11 @@ describe.skipIf(skipWithoutDovecot)("the IMAP connector's Test button", () => {
     });
 
   it('passes with the right credentials and an existing folder', async () => {
-    expect(await testInstance({ folder: 'INBOX' })).toEqual({ instanceId: 'mailbox', ok: true });
+    expect(await testInstance({ folder: 'INBOX' })).toEqual({
+      kind: 'test',
+      instanceId: 'mailbox',
+      ok: true,
+    });
   });
 
   it('fails with a wrong password, saying to check the credentials', async () => {

@@ -191,6 +191,9 @@ describe('the ferry sink against the reference endpoint', () => {
     await expect(push).rejects.toBeInstanceOf(SinkError);
     await expect(push).rejects.toMatchObject({ details: { status: 401, retryable: false } });
     await expect(push).rejects.toThrow(/token/);
+    // The sink's own token is at fault, not the instance's credentials for its source.
+    await expect(push).rejects.toThrow(/check the sink's "token" secret/);
+    await expect(push).rejects.not.toThrow(/instance's credentials/);
   });
 
   it('fails with a SinkError naming the field when an incident is invalid', async () => {

@@ -34,7 +34,12 @@ const setup = () => {
     invoke: async (instanceId, operation) => {
       invoked.push(`${instanceId}:${operation}`);
       if (operation === 'test')
-        return { instanceId, ok: false, error: { code: 'SOURCE_AUTH', message: `bad key ${SECRET}` } };
+        return {
+          kind: 'test',
+          instanceId,
+          ok: false,
+          error: { code: 'SOURCE_AUTH', message: `bad key ${SECRET}` },
+        };
       throw new Error('not in this test');
     },
     listInstances: async () => ({ documents: [document('alerts')], errors: [] }),

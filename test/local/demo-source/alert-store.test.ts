@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAlertStore } from '../../../local/demo-source/alert-store.js';
+import { ConfigError } from '../../../shared/errors.js';
 
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');
 const ALL = { since: 0, until: Number.MAX_SAFE_INTEGER, limit: Number.POSITIVE_INFINITY };
@@ -80,8 +81,8 @@ describe('createAlertStore', () => {
 
   it('rejects times that are not finite', () => {
     const store = createAlertStore();
-    expect(() => store.insert([Number.NaN])).toThrow(RangeError);
-    expect(() => store.insertOne(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => store.insert([Number.NaN])).toThrow(ConfigError);
+    expect(() => store.insertOne(Number.POSITIVE_INFINITY)).toThrow(ConfigError);
     expect(store.size).toBe(0);
   });
 
