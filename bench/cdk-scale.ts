@@ -78,10 +78,12 @@ const renderedLength = (document: unknown): number =>
       if ('Fn::GetAtt' in value)
         return `arn:aws-us-gov:service:ap-southeast-2:123456789012:${value['Fn::GetAtt'][0]}`;
       if ('Fn::Join' in value)
-        return (value['Fn::Join'][1] as unknown[])
-          // A token inside a join stands for a short value once deployed; three characters are its estimate.
-          .map((part) => (typeof part === 'string' ? part : 'TOK'))
-          .join(value['Fn::Join'][0]);
+        return (
+          (value['Fn::Join'][1] as unknown[])
+            // A token inside a join stands for a short value once deployed; three characters are its estimate.
+            .map((part) => (typeof part === 'string' ? part : 'TOK'))
+            .join(value['Fn::Join'][0])
+        );
     }
     return value;
   }).replace(/\s/g, '').length;
