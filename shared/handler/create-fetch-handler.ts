@@ -1,147 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { InstanceSource } from '../config/instance-source.js';
 import type { InstanceDocument } from '../config/schema.js';
-import type { SecretResolver } from '../config/secrets.js';
-import type { Connector } from '../connector.js';
-import { ConfigError, failureOf, SinkError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { ConfigError, failureOf } from '../errors.js';
 import { runRedrive } from '../quarantine/redrive.js';
-import { redact } from '../redact.js';
 import { runReplay } from '../runner/replay.js';
-import { type RunOutcome, runFetch } from '../runner/run-fetch.js';
-import type { SinkDefaults } from '../sinks/create-sink.js';
-import { createSinkFor } from '../sinks/create-sink.js';
+import { runFetch } from '../runner/run-fetch.js';
 import type { Sink } from '../sinks/sink.js';
-import { emptyHistoryRecord, RunStatus } from '../state/history-record.js';
-import type { QuarantineStore } from '../state/quarantine-store.js';
-import type { ReplayStore } from '../state/replay-store.js';
-import type { StateStore } from '../state/state-store.js';
-import { type FetchEvent, fetchEventSchema } from './fetch-event.js';
+import type { FetchEvent } from './fetch-event.js';
+import type { FetchHandlerDeps } from './fetch-handler-deps.js';
 import type { FetchHandlerResult } from './fetch-handler-result.js';
+import { type FetchContext, loadedInstance } from './middlewares/fetch-context.js';
+import { loadInstance } from './middlewares/load-instance.js';
+import { parseFetchEvent } from './middlewares/parse-fetch-event.js';
+import { redactEscapingError } from './middlewares/redact-escaping-error.js';
 import { runConnectorTest } from './run-connector-test.js';
 
+export type { FetchHandlerDeps } from './fetch-handler-deps.js';
 export type { FetchHandlerResult } from './fetch-handler-result.js';
-
-export interface FetchHandlerDeps {
-  readonly connector: Connector;
-  readonly instances: InstanceSource;
-  readonly store: StateStore;
-  readonly secrets: SecretResolver;
-  readonly logger: Logger;
-  readonly sinkDefaults?: SinkDefaults;
-  readonly clock?: () => number;
-  readonly onOutcome?: (outcome: RunOutcome) => void;
-  /** Where replays keep their progress; without it the function refuses `replay`. */
-  readonly replays?: ReplayStore;
-  /**
-   * Makes each run's id, which is also its lease id. Locally it names the process, so that a restart can
-   * release the leases of its crashed predecessor at once (local/lease-holder.ts). @default a UUID
-   */
-  readonly runId?: () => string;
-  /** Where events that cannot become incidents are set aside; without it they fail the fetch. */
-  readonly quarantine?: QuarantineStore;
-}
 
 /** What every connector's Lambda exports (and `ferry start` calls): one event in, one tagged result out. */
 export type FetchHandler = (
   event: FetchEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<FetchHandlerResult>;
-
-/** The event, checked: a schedule's `{"instanceId"}` or an operator's operation. */
-const parseEvent = (event: unknown): FetchEvent => {
-  const parsed = fetchEventSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    `The function was invoked with ${JSON.stringify(event)}; it expects {"instanceId": "<id>"} (the schedule's input).`,
-  );
-};
-
-/** The instance's document, provided it belongs to this function's connector. */
-const loadInstance = async (deps: FetchHandlerDeps, instanceId: string): Promise<InstanceDocument> => {
-  const document = await deps.instances.getInstance(instanceId);
-  if (document.connector !== deps.connector.name) {
-    throw new ConfigError(
-      `Instance "${instanceId}" is configured for connector "${document.connector}" but was sent to the "${deps.connector.name}" function; redeploy so its schedule targets the right function.`,
-      instanceId,
-      'connector',
-    );
-  }
-  return document;
-};
-
-/** The sink of a debug fetch: the runner stops before the push, so reaching it is a bug. */
-const debugSink: Sink = {
-  type: 'debug',
-  push: async () => {
-    throw new SinkError('A debug fetch pushes nothing; the runner must stop before the push.', {
-      retryable: false,
-    });
-  },
-};
-
-/** A debug fetch pushes nothing, so it neither needs nor asks for the sink's credentials. */
-const sinkFor = (deps: FetchHandlerDeps, document: InstanceDocument, event: FetchEvent): Promise<Sink> =>
-  event.operation === 'debug'
-    ? Promise.resolve(debugSink)
-    : createSinkFor(document, deps.secrets, deps.sinkDefaults);
-
-type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-const attempt = <T>(step: () => Promise<T>): Promise<Attempt<T>> =>
-  step().then(
-    (value) => ({ ok: true, value }) as const,
-    (error: unknown) => ({ ok: false, error }) as const,
-  );
-
-/**
- * The answer of an operation that could not start because the instance's configuration (its document,
- * a secret, its sink) is unusable. Recorded in the history only for a live fetch: the history is the
- * schedule's record, and an operator's debug fetch, test, replay or re-drive answers the operator instead.
- */
-const failedToStart = async (
-  deps: FetchHandlerDeps,
-  event: FetchEvent,
-  error: unknown,
-  startedAt: number,
-): Promise<FetchHandlerResult> => {
-  const { instanceId, operation } = event;
-  const failure = redact(failureOf(error));
-  deps.logger.error('Instance configuration is unusable; operation not run', {
-    instanceId,
-    operation,
-    error: failure,
-  });
-  if (operation === 'test') return { kind: 'test', instanceId, ok: false, error: failure };
-  if (operation === 'replay') return { kind: 'replay', instanceId, error: failure };
-  const runId = randomUUID();
-  if (operation === 'redrive')
-    return {
-      kind: 'redrive',
-      instanceId,
-      runId,
-      delivered: [],
-      stillInvalid: [],
-      skipped: [],
-      error: failure,
-    };
-  const identity = { instanceId, connector: deps.connector.name, runId, status: RunStatus.error };
-  const record = emptyHistoryRecord({ ...identity, startedAt: new Date(startedAt).toISOString() });
-  const outcome: RunOutcome = {
-    kind: 'fetch',
-    ...record,
-    durationMs: (deps.clock ?? Date.now)() - startedAt,
-    error: failure,
-  };
-  if (operation !== 'fetch') return outcome;
-  const { kind: _answer, ...history } = outcome;
-  await deps.store
-    .writeHistory(history)
-    .catch((writeError) => deps.logger.error('History write failed', { writeError }));
-  deps.onOutcome?.(outcome);
-  return outcome;
-};
 
 /** A store this function was built without: the operation that needs it is refused, naming why. */
 const notBuiltWith = (what: string, instanceId: string) =>
@@ -196,32 +78,37 @@ const runOperation = (
   return runFetch(input, { store, sink, logger, clock, onOutcome: deps.onOutcome, quarantine });
 };
 
-/**
- * The function every connector's Lambda runs (and `ferry start` runs locally): loads the instance's
- * document, builds its sink, and hands over to the runner, the replay, the re-drive or the connector
- * test. A plain async function, not middy: each cross-cutting step's failure must land in the run's
- * own answer and history record (docs/architecture.md, "Why no middy").
- */
-export const createFetchHandler =
-  (deps: FetchHandlerDeps): FetchHandler =>
-  async (rawEvent, context) => {
-    const clock = deps.clock ?? Date.now;
-    const startedAt = clock();
-    const event = parseEvent(rawEvent);
-    const loaded = await attempt(() => loadInstance(deps, event.instanceId));
-    if (!loaded.ok) return failedToStart(deps, event, loaded.error, startedAt);
-    const document = loaded.value;
+/** The handler proper, once the middlewares checked the event and loaded the instance. */
+const runInstance =
+  (deps: FetchHandlerDeps) =>
+  (event: FetchEvent, context: FetchContext): Promise<FetchHandlerResult> => {
+    const { document, sink } = loadedInstance(context);
     if (event.operation === 'test') {
       const resolveSecrets = () => deps.secrets(event.instanceId, document.secrets);
-      return runConnectorTest({
-        document,
-        connector: deps.connector,
-        resolveSecrets,
-        store: deps.store,
-        logger: deps.logger,
-      });
+      const { connector, store, logger } = deps;
+      return runConnectorTest({ document, connector, resolveSecrets, store, logger });
     }
-    const sink = await attempt(() => sinkFor(deps, document, event));
-    if (!sink.ok) return failedToStart(deps, event, sink.error, startedAt);
-    return runOperation(deps, event, document, sink.value, clock() + context.getRemainingTimeInMillis());
+    if (!sink) throw new ConfigError(`No sink was loaded for a ${event.operation}; loadInstance builds one.`);
+    const deadline = (deps.clock ?? Date.now)() + context.getRemainingTimeInMillis();
+    return runOperation(deps, event, document, sink, deadline);
   };
+
+/**
+ * The function every connector's Lambda runs (and `ferry start` runs locally), composed with middy the
+ * way Powertools and middy's own middlewares are: the event is checked (`parseFetchEvent`), the
+ * instance's document and sink are loaded (`loadInstance`, which answers a broken configuration itself),
+ * the handler hands over to the runner, the replay, the re-drive or the connector test, and an error
+ * that escapes leaves redacted (`redactEscapingError`).
+ */
+export const createFetchHandler = (deps: FetchHandlerDeps): FetchHandler => {
+  // middy's early timeout is off: the runner owns the deadline (it stops draining with a margin and
+  // commits what it delivered), and a TimeoutError raced past it would answer without the run's record.
+  const handler = middy<FetchEvent, FetchHandlerResult, Error, FetchContext>({ timeoutEarlyInMillis: 0 })
+    .use(parseFetchEvent())
+    .use(loadInstance(deps))
+    .use(redactEscapingError(deps.logger))
+    .handler(runInstance(deps));
+  // Each invocation gets a context of its own on top of the caller's, so that what a middleware leaves
+  // in it never reaches a concurrent invocation given the same context object (tests, `ferry start`).
+  return (event, context) => handler(event, Object.create(context) as FetchContext);
+};
