@@ -34,6 +34,8 @@ export interface LocalDynamo {
   readonly endpoint: string;
   /** `external`: an existing DynamoDB named by `AWS_ENDPOINT_URL_DYNAMODB` (see `external-dynamo.ts`). */
   readonly engine: LocalDynamoEngine | 'external';
+  /** The java process's id (DynamoDB Local only): what a run measures its memory and CPU by. */
+  readonly pid?: number;
   /** Stops the server (kills the java process and waits for it to exit). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -77,8 +79,21 @@ export function createLocalDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient(localClientConfig(endpoint));
 }
 
+/**
+ * Sockets one local client may open. In AWS every Lambda invocation has its own client and connection;
+ * here one process stands in for all of them, and the SDK's default of 50 queued every request behind 50
+ * slow ones once a few hundred instances ran (the scale run: "socket usage at capacity=50 and 103
+ * additional requests are enqueued"). DynamoDB Local's Jetty serves up to 200 requests at once.
+ */
+export const LOCAL_DYNAMO_MAX_SOCKETS = 200;
+
 function localClientConfig(endpoint: string) {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: LOCAL_DYNAMO_MAX_SOCKETS } },
+  };
 }
 
 let javaAvailable: boolean | undefined;
@@ -124,7 +139,7 @@ async function startJava(
     await stop();
     throw error;
   }
-  return { endpoint, engine: 'java', stop };
+  return { endpoint, engine: 'java', pid: child.pid, stop };
 }
 
 async function startDynalite(
