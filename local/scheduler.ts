@@ -26,6 +26,11 @@ export interface SchedulerOptions {
    * slot fires at its start, the first one at once
    */
   readonly window?: (intervalMs: number) => number;
+  /**
+   * Invocations in flight at most; due slots beyond it wait for a free one, oldest first (their delay
+   * shows in `firedAt`), as Lambda throttles beyond its concurrency and Scheduler retries. @default no limit
+   */
+  readonly maxConcurrent?: number;
   /** Where offsets in the window come from (tests pin it). @default Math.random */
   readonly random?: () => number;
   /** How often the scheduler looks for due instances. @default 250 */
@@ -112,11 +117,17 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
     const started: Promise<void>[] = [];
     const now = clock();
     const scheduled = new Set<string>();
+    const due: { document: InstanceDocument; plan: Plan }[] = [];
     for (const document of documents) {
       if (!document.enabled) continue;
       scheduled.add(document.id);
       const plan = planOf(document, now);
-      if (inFlight.has(document.id) || plan.fireAt > now) continue;
+      if (!inFlight.has(document.id) && plan.fireAt <= now) due.push({ document, plan });
+    }
+    // The longest waiting first, as far as the concurrency allows; the rest stay due for the next tick.
+    due.sort((a, b) => a.plan.fireAt - b.plan.fireAt);
+    const room = Math.max(0, (options.maxConcurrent ?? Number.POSITIVE_INFINITY) - inFlight.size);
+    for (const { document, plan } of due.slice(0, room)) {
       const run: ScheduledRun = {
         instanceId: document.id,
         slot: plan.slot,

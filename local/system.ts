@@ -54,6 +54,13 @@ export interface LocalSystemOptions {
    * @default false: every instance fetches at once at start, then every interval
    */
   readonly spreadSchedules?: boolean;
+  /**
+   * Scheduled fetches in flight at most; due ones beyond it wait (their delay is measured). One process
+   * and one DynamoDB Local stand in for every Lambda: past a few dozen fetches at once each only gets
+   * slower (2,000 instances unbounded: fetches took 30 s and ran into their deadline), while fewer
+   * at once keep each one short. @default 32
+   */
+  readonly maxConcurrentFetches?: number;
   /** Called after every scheduled fetch (the CLI prints one line per fetch), with the slot it ran. */
   readonly onFetch?: (outcome: RunOutcome, run: ScheduledRun) => void;
   /** Called when a scheduled invocation threw instead of recording an outcome. @default logged */
@@ -203,6 +210,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
           }
         },
         window: options.spreadSchedules ? flexibleWindowMs : undefined,
+        maxConcurrent: options.maxConcurrentFetches ?? 32,
         onError: (error) => logger.error('Scheduled invocation failed', { error }),
       });
       stops.push(() => scheduler!.stop());

@@ -28,7 +28,7 @@ export interface ScaleRunOptions {
   readonly intervalMs?: number;
   /** Alerts each instance's stream produces per minute. @default 2 */
   readonly alertsPerMinute?: number;
-  /** After the cut-off, how long every instance may take to fetch once more. @default 2 intervals + 1 min */
+  /** After the cut-off, how long every instance may take to fetch once more. @default 2 intervals + 1 min + 0.1 s an instance */
   readonly drainTimeoutMs?: number;
   /**
    * Keep DynamoDB Local's tables on disk, as `npm start` does, instead of in memory as the tests do. On
@@ -195,7 +195,8 @@ export const runScale = async (options: ScaleRunOptions): Promise<ScaleFigures> 
     cutoff = Date.now();
     demo.stopStreams();
     progress('Cut-off: the streams stopped. Waiting for every instance to fetch once more…');
-    const drainTimeoutMs = options.drainTimeoutMs ?? 2 * intervalMs + 60_000;
+    // Two intervals (a flexible window may put the next fetch that far), plus time for a backlog.
+    const drainTimeoutMs = options.drainTimeoutMs ?? 2 * intervalMs + 60_000 + options.instances * 100;
     while (fetchedAfterCutoff.size < ids.length && Date.now() - cutoff < drainTimeoutMs) await sleep(250);
     const drainMs = Date.now() - cutoff;
     await system.scheduler?.stop();
