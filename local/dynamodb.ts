@@ -26,6 +26,11 @@ export interface StartLocalDynamoOptions {
   readonly engine?: 'auto' | LocalDynamoEngine;
   /** How long to wait for the first successful ListTables. @default 30_000 */
   readonly startTimeoutMs?: number;
+  /**
+   * DynamoDB Local only: one database for every client (`-sharedDb`), or one per access key and
+   * region, as DynamoDB Local runs by default (a user's own, in tests). @default true
+   */
+  readonly sharedDb?: boolean;
 }
 
 /** A running embedded DynamoDB. */
@@ -67,7 +72,7 @@ export async function startLocalDynamo(options: StartLocalDynamoOptions = {}): P
   const endpoint = `http://127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   return engine === 'java'
-    ? startJava(endpoint, port, dataDir, timeoutMs)
+    ? startJava(endpoint, port, dataDir, timeoutMs, options.sharedDb ?? true)
     : startDynalite(endpoint, port, dataDir, timeoutMs);
 }
 
@@ -109,8 +114,9 @@ async function startJava(
   port: number,
   dataDir: string | undefined,
   timeoutMs: number,
+  sharedDb: boolean,
 ): Promise<LocalDynamo> {
-  const child = spawnLoopbackDynamoDbLocal(port, dataDir);
+  const child = spawnLoopbackDynamoDbLocal(port, dataDir, { sharedDb });
   trackChild(child);
   // DynamoDB Local logs to stdout and stderr; keep the tail of both for the error message.
   let output = '';

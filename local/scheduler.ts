@@ -65,7 +65,8 @@ interface Plan {
  * as short as one second), slot `k` at `base + k × interval`, plus a random offset inside the flexible
  * window when one is given. Unlike AWS, an instance whose previous invocation is still running is not
  * invoked again — the lease would skip it anyway, and the log stays readable: its due slot fires when
- * the invocation ends (the delay shows in `scheduledAt`), and slots behind that one are counted missed.
+ * the invocation ends (late: `firedAt` says by how much), and a slot more than an interval late is
+ * counted missed.
  */
 export const startScheduler = (options: SchedulerOptions): Scheduler => {
   const clock = options.clock ?? Date.now;
@@ -91,16 +92,23 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
     return fresh;
   };
 
-  /** Moves the plan to the next slot; slots whose successor has started already are missed. */
-  const advance = (plan: Plan, now: number): void => {
-    const startOf = (slot: number) => plan.base + slot * plan.intervalMs;
-    let next = plan.slot + 1;
-    while (startOf(next + 1) <= now) {
-      next++;
+  const startOf = (plan: Plan, slot: number) => plan.base + slot * plan.intervalMs;
+
+  /** Moves the plan to its next slot, at a fresh offset in that slot's window. */
+  const advance = (plan: Plan): void => {
+    plan.slot++;
+    plan.fireAt = startOf(plan, plan.slot) + offsetIn(plan.intervalMs);
+  };
+
+  /**
+   * A slot more than an interval late (the one after the next has started) is missed: the schedule
+   * moves on to the oldest slot that is not, as AWS would have fired each in its own window.
+   */
+  const catchUp = (plan: Plan, now: number): void => {
+    while (startOf(plan, plan.slot + 2) <= now) {
+      advance(plan);
       missedSlots++;
     }
-    plan.slot = next;
-    plan.fireAt = startOf(next) + offsetIn(plan.intervalMs);
   };
 
   const tickOnce = async (): Promise<void> => {
@@ -122,7 +130,9 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
       if (!document.enabled) continue;
       scheduled.add(document.id);
       const plan = planOf(document, now);
-      if (!inFlight.has(document.id) && plan.fireAt <= now) due.push({ document, plan });
+      if (inFlight.has(document.id)) continue;
+      catchUp(plan, now);
+      if (plan.fireAt <= now) due.push({ document, plan });
     }
     // The longest waiting first, as far as the concurrency allows; the rest stay due for the next tick.
     due.sort((a, b) => a.plan.fireAt - b.plan.fireAt);
@@ -131,11 +141,11 @@ export const startScheduler = (options: SchedulerOptions): Scheduler => {
       const run: ScheduledRun = {
         instanceId: document.id,
         slot: plan.slot,
-        slotStart: plan.base + plan.slot * plan.intervalMs,
+        slotStart: startOf(plan, plan.slot),
         scheduledAt: plan.fireAt,
         firedAt: now,
       };
-      advance(plan, now);
+      advance(plan);
       const invocation = options
         .invoke(document, run)
         .catch((error) => options.onError?.(error))

@@ -185,6 +185,8 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       pid: process.pid,
       defaultedVariables,
       dynamoEndpoint: dynamo.endpoint,
+      dynamoEngine: dynamo.engine,
+      ...(external ? { dynamoRegion: external.region } : {}),
       ingestUrl: ingest.url,
       demoUrl: demo?.url,
       dashboardUrl: dashboard?.url,
