@@ -221,10 +221,13 @@ describe('startScheduler with a flexible window and a concurrency limit', () => 
   };
 
   it('fires each slot at its offset inside the window that opens at the slot start', async () => {
-    const { scheduler, clock, runs } = aSpreadScheduler([anInstance('spread', { fetchInterval: '1 minute' })], {
-      window: flexibleWindowMs,
-      random: () => 0.5,
-    });
+    const { scheduler, clock, runs } = aSpreadScheduler(
+      [anInstance('spread', { fetchInterval: '1 minute' })],
+      {
+        window: flexibleWindowMs,
+        random: () => 0.5,
+      },
+    );
 
     await scheduler.tick();
     clock.advance(29_999);
@@ -236,12 +239,20 @@ describe('startScheduler with a flexible window and a concurrency limit', () => 
 
     expect(runs).toEqual([
       { instanceId: 'spread', slot: 0, slotStart: T0, scheduledAt: T0 + 30_000, firedAt: T0 + 30_000 },
-      { instanceId: 'spread', slot: 1, slotStart: T0 + 60_000, scheduledAt: T0 + 90_000, firedAt: T0 + 90_000 },
+      {
+        instanceId: 'spread',
+        slot: 1,
+        slotStart: T0 + 60_000,
+        scheduledAt: T0 + 90_000,
+        firedAt: T0 + 90_000,
+      },
     ]);
   });
 
   it('spreads instances started together over their interval', async () => {
-    const documents = Array.from({ length: 200 }, (_, i) => anInstance(`i${i}`, { fetchInterval: '1 minute' }));
+    const documents = Array.from({ length: 200 }, (_, i) =>
+      anInstance(`i${i}`, { fetchInterval: '1 minute' }),
+    );
     const { scheduler, clock, runs } = aSpreadScheduler(documents, { window: flexibleWindowMs });
 
     await scheduler.tick();
@@ -285,6 +296,7 @@ describe('startScheduler with a flexible window and a concurrency limit', () => 
     );
 
     const first = scheduler.tick();
+    await new Promise((resolve) => setImmediate(resolve)); // slot 0 is running
     clock.advance(17_000); // slots 1, 2 and 3 (at 5, 10 and 15 s) start while slot 0 runs
     finish();
     await first;

@@ -55,6 +55,10 @@ export interface UsageSummary {
   readonly javaCores?: number;
   readonly load1Mean: number;
   readonly load1Max: number;
+  /** Seconds between the first and the last sample. */
+  readonly seconds: number;
+  /** CPU seconds used by Node and the JVM together between them. */
+  readonly cpuSeconds: number;
 }
 
 export const summarizeUsage = (samples: readonly UsageSample[]): UsageSummary => {
@@ -74,5 +78,10 @@ export const summarizeUsage = (samples: readonly UsageSample[]): UsageSummary =>
       : {}),
     load1Mean: round(samples.reduce((sum, s) => sum + s.load1, 0) / samples.length),
     load1Max: round(Math.max(...samples.map((s) => s.load1))),
+    seconds: round(seconds, 1),
+    cpuSeconds: round(
+      last.nodeCpuSeconds - first.nodeCpuSeconds + (last.javaCpuSeconds ?? 0) - (first.javaCpuSeconds ?? 0),
+      1,
+    ),
   };
 };
