@@ -8,7 +8,7 @@
  * meant to fire it to the handler's start, DynamoDB's consumed units, memory and CPU.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countCapacity } from '../../../bench/capacity-counter.js';
 import { startDemoSource } from '../../../local/demo-source/server.js';
@@ -266,7 +266,7 @@ export const runScale = async (options: ScaleRunOptions): Promise<ScaleFigures> 
         ),
       },
       usage: summarizeUsage(usage),
-      cores: (await import('node:os')).cpus().length,
+      cores: cpus().length,
       node: process.version,
       recordedAt: new Date().toISOString(),
     };
