@@ -27,6 +27,11 @@ export interface StartLocalDynamoOptions {
   readonly engine?: 'auto' | LocalDynamoEngine;
   /** How long to wait for the first successful ListTables. @default 30_000 */
   readonly startTimeoutMs?: number;
+  /**
+   * DynamoDB Local only: one database for every client (`-sharedDb`), or one per access key and
+   * region, as DynamoDB Local runs by default (a user's own, in tests). @default true
+   */
+  readonly sharedDb?: boolean;
 }
 
 /** A running embedded DynamoDB. */
@@ -35,6 +40,8 @@ export interface LocalDynamo {
   readonly endpoint: string;
   /** `external`: an existing DynamoDB named by `AWS_ENDPOINT_URL_DYNAMODB` (see `external-dynamo.ts`). */
   readonly engine: LocalDynamoEngine | 'external';
+  /** The java process's id (DynamoDB Local only): what a run measures its memory and CPU by. */
+  readonly pid?: number;
   /** Stops the server (kills the java process and waits for it to exit). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -66,7 +73,7 @@ export async function startLocalDynamo(options: StartLocalDynamoOptions = {}): P
   const endpoint = `http://127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   return engine === 'java'
-    ? startJava(endpoint, port, dataDir, timeoutMs)
+    ? startJava(endpoint, port, dataDir, timeoutMs, options.sharedDb ?? true)
     : startDynalite(endpoint, port, dataDir, timeoutMs);
 }
 
@@ -78,8 +85,21 @@ export function createLocalDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient(localClientConfig(endpoint));
 }
 
+/**
+ * Sockets one local client may open. In AWS every Lambda invocation has its own client and connection;
+ * here one process stands in for all of them, and the SDK's default of 50 queued every request behind 50
+ * slow ones once a few hundred instances ran (the scale run: "socket usage at capacity=50 and 103
+ * additional requests are enqueued"). DynamoDB Local's Jetty serves up to 200 requests at once.
+ */
+export const LOCAL_DYNAMO_MAX_SOCKETS = 200;
+
 function localClientConfig(endpoint: string) {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: LOCAL_DYNAMO_MAX_SOCKETS } },
+  };
 }
 
 let javaAvailable: boolean | undefined;
@@ -95,8 +115,9 @@ async function startJava(
   port: number,
   dataDir: string | undefined,
   timeoutMs: number,
+  sharedDb: boolean,
 ): Promise<LocalDynamo> {
-  const child = spawnLoopbackDynamoDbLocal(port, dataDir);
+  const child = spawnLoopbackDynamoDbLocal(port, dataDir, { sharedDb });
   trackChild(child);
   // DynamoDB Local logs to stdout and stderr; keep the tail of both for the error message.
   let output = '';
@@ -125,7 +146,7 @@ async function startJava(
     await stop();
     throw error;
   }
-  return { endpoint, engine: 'java', stop };
+  return { endpoint, engine: 'java', pid: child.pid, stop };
 }
 
 async function startDynalite(

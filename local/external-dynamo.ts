@@ -9,12 +9,54 @@ export const DYNAMODB_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_DYNAMODB';
 export interface ExternalDynamo {
   readonly dynamo: LocalDynamo;
   readonly client: DynamoDBClient;
+  /** The region its client signs for: a DynamoDB Local without `-sharedDb` keeps one database per region. */
+  readonly region: string;
 }
 
 /**
+ * Variables through which the SDK's standard credential chain finds credentials: when one is set, the
+ * user has chosen credentials, and every client of the local system (`ferry start` and the CLI attached
+ * to it) uses them. DynamoDB Local without `-sharedDb` keeps one database per access key and region, so
+ * two processes on other credentials would each see tables of their own.
+ */
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+] as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The region a client for an external DynamoDB signs for, as the SDK reads it from the environment. */
+export const externalDynamoRegion = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+
+/**
+ * A client for an external DynamoDB at `endpoint` (an origin): the SDK's standard credential chain,
+ * except for a DynamoDB on this machine when the environment names no credentials at all, which gets the
+ * placeholder credentials DynamoDB Local accepts (the chain would otherwise end at the instance metadata
+ * service and its time-outs). `ferry start` and the CLI attached to it build theirs the same way.
+ */
+export const externalDynamoClient = (
+  endpoint: string,
+  env: NodeJS.ProcessEnv = process.env,
+  region = externalDynamoRegion(env),
+): DynamoDBClient => {
+  const chosen = CREDENTIAL_VARIABLES.some((variable) => env[variable]);
+  const placeholder = !chosen && LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
+  return new DynamoDBClient({
+    endpoint,
+    region,
+    ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+};
+
+/**
  * The DynamoDB named by `AWS_ENDPOINT_URL_DYNAMODB`, when it is set: a DynamoDB Local or dynalite the
- * user runs, a shared test instance, or DynamoDB itself. Its credentials and region come from the usual
- * variables; a local endpoint without them gets the placeholder credentials DynamoDB Local accepts.
+ * user runs, a shared test instance, or DynamoDB itself. Credentials and region as in
+ * {@link externalDynamoClient}.
  */
 export const externalDynamo = (env: NodeJS.ProcessEnv = process.env): ExternalDynamo | undefined => {
   const endpoint = env[DYNAMODB_ENDPOINT_VARIABLE]?.trim();
@@ -34,17 +76,11 @@ export const externalDynamo = (env: NodeJS.ProcessEnv = process.env): ExternalDy
   }
   // Only the origin: a path or credentials in the URL have no meaning to DynamoDB and must not be shown.
   const origin = url.origin;
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? undefined
-      : { accessKeyId: 'local', secretAccessKey: 'local' };
-  const client = new DynamoDBClient({
-    endpoint: origin,
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(credentials ? { credentials } : {}),
-  });
+  const region = externalDynamoRegion(env);
+  const client = externalDynamoClient(origin, env, region);
   return {
     client,
+    region,
     dynamo: { endpoint: origin, engine: 'external', stop: async () => client.destroy() },
   };
 };

@@ -60,31 +60,44 @@ export const createLocalInvoker = (options: LocalInvokerOptions): LocalInvoker =
       }),
     ]),
   );
+  // Instances whose lease this process has looked at since it started (see below).
+  const looked = new Set<string>();
+  /** Releases the instance's lease if a local process that died holds it; true if it did. */
+  const releaseIfDead = async (instanceId: string, connector: string): Promise<boolean> => {
+    const released = await releaseDeadLocalLease(options.store, instanceId, connector).catch(() => undefined);
+    if (released)
+      options.logger.warn('Released the lease of a dead local run', { instanceId, leaseId: released });
+    return released !== undefined;
+  };
   return async (instanceId, operation = 'fetch', extra = {}) => {
     const document = await options.instances.getInstance(instanceId);
     const handler = handlers.get(document.connector);
-    // A lease held by a local process that died (the previous `ferry start`, a killed `ferry fetch`)
-    // is released now rather than waited out.
-    if (operation === 'fetch' || operation === 'replay') {
-      const released = await releaseDeadLocalLease(options.store, instanceId, document.connector).catch(
-        () => undefined,
-      );
-      if (released)
-        options.logger.warn('Released the lease of a dead local run', { instanceId, leaseId: released });
-    }
     if (!handler) {
       throw new ConfigError(
         `Instance "${instanceId}" names connector "${document.connector}", which does not exist. Known: ${[...handlers.keys()].join(', ')}.`,
       );
     }
-    return handler(
-      {
-        instanceId,
-        operation,
-        ...(extra.replayId ? { replayId: extra.replayId } : {}),
-        ...(extra.quarantineIds ? { quarantineIds: extra.quarantineIds } : {}),
-      },
-      createLambdaContext(`ferry-${document.connector}`, options.timeoutMs ?? 60_000),
-    );
+    const run = () =>
+      handler(
+        {
+          instanceId,
+          operation,
+          ...(extra.replayId ? { replayId: extra.replayId } : {}),
+          ...(extra.quarantineIds ? { quarantineIds: extra.quarantineIds } : {}),
+        },
+        createLambdaContext(`ferry-${document.connector}`, options.timeoutMs ?? 60_000),
+      );
+    if (operation !== 'fetch' && operation !== 'replay') return run();
+    // A lease held by a local process that died (the previous `ferry start`, a killed `ferry fetch`)
+    // is released rather than waited out: looked for before this process's first run of the instance
+    // (a restart finds its predecessor's at once), and later only when a run was skipped for a held
+    // lease, so that a steady fetch pays no extra read for it.
+    if (!looked.has(instanceId)) {
+      looked.add(instanceId);
+      await releaseIfDead(instanceId, document.connector);
+    }
+    const result = await run();
+    const skipped = result.kind === 'fetch' && result.status === 'skipped';
+    return skipped && (await releaseIfDead(instanceId, document.connector)) ? run() : result;
   };
 };

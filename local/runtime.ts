@@ -44,6 +44,12 @@ export interface RuntimeInfo {
   /** The variables `ferry start` filled with the local defaults (the CLI fills the same). */
   defaultedVariables?: string[];
   dynamoEndpoint: string;
+  /**
+   * `external`: a DynamoDB named by AWS_ENDPOINT_URL_DYNAMODB, which the CLI reaches with the SDK's
+   * credentials and this region, as `ferry start` does (local/external-dynamo.ts); otherwise embedded.
+   */
+  dynamoEngine?: string;
+  dynamoRegion?: string;
   ingestUrl: string;
   demoUrl?: string;
   dashboardUrl?: string;

@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { connectors } from '../functions/connectors.js';
 import { DynamoIncidentStore } from '../functions/ingest/incident-store.js';
 import { type IngestServer, startIngestServer } from '../functions/ingest/server.js';
@@ -7,6 +8,7 @@ import { createFileInstanceSource } from '../shared/config/load-config-file.js';
 import type { ConfigError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { RunOutcome } from '../shared/runner/run-fetch.js';
+import { flexibleWindowMs } from '../shared/schedule-window.js';
 import { DynamoDeliveryLedger } from '../shared/state/delivery-ledger.js';
 import { DynamoStateStore } from '../shared/state/dynamo-state-store.js';
 import { DynamoQuarantineStore } from '../shared/state/quarantine-store.js';
@@ -21,7 +23,7 @@ import { localInstanceTokens } from './instance-ingest-tokens.js';
 import { localHolderPrefix } from './lease-holder.js';
 import { createLocalInvoker, type LocalInvoker } from './local-invoker.js';
 import { applyLocalDefaults, defaultLocal, type RuntimeInfo, runtimeFile } from './runtime.js';
-import { type Scheduler, startScheduler } from './scheduler.js';
+import { type ScheduledRun, type Scheduler, startScheduler } from './scheduler.js';
 import { defaultTableNames, ensureTables } from './tables.js';
 
 export interface LocalSystemOptions {
@@ -47,8 +49,23 @@ export interface LocalSystemOptions {
   readonly dashboardPort?: number;
   /** Run the scheduler. @default true */
   readonly schedule?: boolean;
-  /** Called after every scheduled fetch (the CLI prints one line per fetch). */
-  readonly onFetch?: (outcome: RunOutcome) => void;
+  /**
+   * Fire each schedule at a random time inside its flexible window, as the deployed stack's EventBridge
+   * schedules do (shared/schedule-window.ts): instances started together do not fetch together.
+   * @default false: every instance fetches at once at start, then every interval
+   */
+  readonly spreadSchedules?: boolean;
+  /**
+   * Scheduled fetches in flight at most; due ones beyond it wait (their delay is measured). One process
+   * and one DynamoDB Local stand in for every Lambda: past a few dozen fetches at once each only gets
+   * slower (2,000 instances unbounded: fetches took 30 s and ran into their deadline), while fewer
+   * at once keep each one short. @default 32
+   */
+  readonly maxConcurrentFetches?: number;
+  /** Called after every scheduled fetch (the CLI prints one line per fetch), with the slot it ran. */
+  readonly onFetch?: (outcome: RunOutcome, run: ScheduledRun) => void;
+  /** Called when a scheduled invocation threw instead of recording an outcome. @default logged */
+  readonly onFetchFailed?: (error: unknown, run: ScheduledRun) => void;
   /** Each invocation's time budget, like a Lambda timeout. @default 60_000 */
   readonly functionTimeoutMs?: number;
   readonly logger?: Logger;
@@ -58,6 +75,8 @@ export interface LocalSystem {
   readonly ingest: IngestServer;
   readonly demo?: DemoSource;
   readonly dynamo: LocalDynamo;
+  /** The one DynamoDB client every store of the system sends through. */
+  readonly client: DynamoDBClient;
   readonly store: DynamoStateStore;
   readonly incidents: DynamoIncidentStore;
   readonly scheduler?: Scheduler;
@@ -168,6 +187,8 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       pid: process.pid,
       defaultedVariables,
       dynamoEndpoint: dynamo.endpoint,
+      dynamoEngine: dynamo.engine,
+      ...(external ? { dynamoRegion: external.region } : {}),
       ingestUrl: ingest.url,
       demoUrl: demo?.url,
       dashboardUrl: dashboard?.url,
@@ -183,10 +204,17 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
     if (options.schedule ?? true) {
       scheduler = startScheduler({
         instances: async () => (await instances.load()).instances,
-        invoke: async (document) => {
-          const outcome = await invoke(document.id, 'fetch');
-          if (outcome.kind === 'fetch') options.onFetch?.(outcome);
+        invoke: async (document, run) => {
+          try {
+            const outcome = await invoke(document.id, 'fetch');
+            if (outcome.kind === 'fetch') options.onFetch?.(outcome, run);
+          } catch (error) {
+            if (!options.onFetchFailed) throw error;
+            options.onFetchFailed(error, run);
+          }
         },
+        window: options.spreadSchedules ? flexibleWindowMs : undefined,
+        maxConcurrent: options.maxConcurrentFetches ?? 32,
         onError: (error) => logger.error('Scheduled invocation failed', { error }),
       });
       stops.push(() => scheduler!.stop());
@@ -196,6 +224,7 @@ export const startLocalSystem = async (options: LocalSystemOptions = {}): Promis
       ingest,
       demo,
       dynamo,
+      client,
       store,
       incidents,
       scheduler,

@@ -9,6 +9,7 @@ import { DynamoQuarantineStore } from '../../shared/state/quarantine-store.js';
 import { DynamoReplayStore } from '../../shared/state/replay-store.js';
 import type { StateStore } from '../../shared/state/state-store.js';
 import { createLocalDynamoClient } from '../dynamodb.js';
+import { externalDynamoClient } from '../external-dynamo.js';
 import { createLocalInvoker, type LocalInvoker } from '../local-invoker.js';
 import { applyLocalDefaults, readRuntime } from '../runtime.js';
 import { startLocalSystem } from '../system.js';
@@ -50,7 +51,13 @@ export const openEnvironment = async (options: EnvironmentOptions): Promise<CliE
   if (running) {
     // The same local credentials the running system filled for itself (the embedded one fills its own).
     applyLocalDefaults(process.env, running.defaultedVariables ?? []);
-    const client = createLocalDynamoClient(running.dynamoEndpoint);
+    // An external DynamoDB is reached as `ferry start` reaches it: the SDK's credentials and its region
+    // (a DynamoDB Local without -sharedDb keeps a database per access key and region); the embedded one
+    // with the local placeholders.
+    const client =
+      running.dynamoEngine === 'external'
+        ? externalDynamoClient(running.dynamoEndpoint, process.env, running.dynamoRegion)
+        : createLocalDynamoClient(running.dynamoEndpoint);
     const store = new DynamoStateStore({ client, tableName: defaultTableNames.state });
     const replays = new DynamoReplayStore({ client, tableName: defaultTableNames.state });
     const quarantine = new DynamoQuarantineStore({ client, tableName: defaultTableNames.state });

