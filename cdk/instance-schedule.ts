@@ -5,6 +5,7 @@ import { CfnSchedule, type IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../shared/errors.js';
+import { flexibleWindowMs } from '../shared/schedule-window.js';
 
 export interface InstanceScheduleProps {
   readonly instanceId: string;
@@ -32,7 +33,8 @@ export interface InstanceScheduleProps {
  * then be up to two intervals apart: the look-back reaches back from the settled point, not from now,
  * so a longer gap loses nothing.
  */
-export const flexibleWindowMinutes = (intervalMinutes: number): number => Math.min(intervalMinutes, 15);
+export const flexibleWindowMinutes = (intervalMinutes: number): number =>
+  flexibleWindowMs(intervalMinutes * 60_000) / 60_000;
 
 /** `rate(1 minute)`, `rate(5 minutes)`: Scheduler wants the singular for one. */
 export const rateExpression = (minutes: number): string =>
