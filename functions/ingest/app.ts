@@ -1,26 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 // The namespace import lets esbuild drop zod's locales (about 350 KiB a bundle).
 import * as z from 'zod';
-import { ConfigError, ErrorCodes, IncidentInvalidError, isInvalidCursorError } from '../../shared/errors.js';
+import { IncidentInvalidError, isInvalidCursorError } from '../../shared/errors.js';
 import { hasLoneSurrogate, type Incident, validateIncident } from '../../shared/incident.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { fail, IngestErrorCodes } from './answers.js';
+import { type InstanceTokens, outOfScope, requireToken, type TokenSource } from './bearer-auth.js';
 import { checkIncidentContract } from './incident-contract.js';
 import type { IncidentStore } from './incident-store.js';
 
-/** The bearer token, or a function resolving it (an SSM SecureString, cached). */
-export type TokenSource = string | (() => string | Promise<string>);
-
-/**
- * Per-instance tokens: a token (source) by instance id, or a function answering the current map (for
- * `ferry start`, whose config file may gain an instance while it runs).
- */
-export type InstanceTokens =
-  | Readonly<Record<string, TokenSource>>
-  | (() => Promise<Readonly<Record<string, string>>>);
+export { IngestErrorCodes } from './answers.js';
+export type { InstanceTokens, TokenSource } from './bearer-auth.js';
 
 export interface IngestAppOptions {
   readonly store: IncidentStore;
@@ -37,21 +29,6 @@ export interface IngestAppOptions {
   /** @default a Powertools logger, service `ferry-ingest` */
   readonly logger?: Logger;
 }
-
-/** The error codes the endpoint answers with, in `{ error: { code, message } }`. */
-export const IngestErrorCodes = {
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  INVALID_JSON: 'INVALID_JSON',
-  INVALID_REQUEST: 'INVALID_REQUEST',
-  INCIDENT_INVALID: ErrorCodes.INCIDENT_INVALID,
-  INVALID_CURSOR: 'INVALID_CURSOR',
-  FORBIDDEN: 'FORBIDDEN',
-  /** An incident under a key the instance already has, with a different content (recorded, not stored over). */
-  CONFLICT: 'CONFLICT',
-  NOT_FOUND: 'NOT_FOUND',
-  INTERNAL: 'INTERNAL',
-} as const;
 
 export const defaultMaxBodyBytes = 5 * 1024 * 1024;
 /** max_fetch is at most 1000, so a fetch never needs a larger batch. */
@@ -82,98 +59,10 @@ const listQuerySchema = z.object({
   cursor: z.string().min(1).max(4096).optional(),
 });
 
-type ErrorCode = (typeof IngestErrorCodes)[keyof typeof IngestErrorCodes];
-
-const fail = (
-  c: Context,
-  status: ContentfulStatusCode,
-  code: ErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-) => c.json({ error: { code, message, ...extra } }, status, headers);
-
 const describeIssues = (what: string, error: z.ZodError): string =>
   `Invalid ${what}: ${error.issues
     .map((issue) => `"${issue.path.map(String).join('.') || '(body)'}" ${issue.message}`)
     .join('; ')}.`;
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** Constant time whatever the lengths: both sides are compared as SHA-256 digests. */
-const sameSecret = (presented: string, expected: string): boolean =>
-  timingSafeEqual(digest(presented), digest(expected));
-
-const bearerToken = (header: string | undefined): string | undefined =>
-  /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '')?.[1];
-
-const resolverOf = (token: TokenSource, what: string) => {
-  if (typeof token === 'string' && token === '')
-    throw new ConfigError(`createIngestApp: ${what} must not be empty.`);
-  return typeof token === 'string' ? () => token : token;
-};
-
-/** Which instances a request may touch: every one (the main token) or one (its instance token). */
-type Scope = { readonly all: true } | { readonly all: false; readonly instance: string };
-
-/**
- * Refuses every request without a known bearer token, and records the token's scope for the routes.
- * Every token is compared, whichever matches, so the time taken says nothing about which one did.
- */
-const requireToken = (token: TokenSource, instanceTokens: InstanceTokens): MiddlewareHandler => {
-  const main = resolverOf(token, '"token"');
-  const scoped =
-    typeof instanceTokens === 'function'
-      ? async () => Object.entries(await instanceTokens())
-      : (() => {
-          const resolvers = Object.entries(instanceTokens).map(
-            ([instance, source]) =>
-              [instance, resolverOf(source, `the token of instance "${instance}"`)] as const,
-          );
-          return () =>
-            Promise.all(resolvers.map(async ([instance, resolve]) => [instance, await resolve()] as const));
-        })();
-  return async function requireToken(c, next) {
-    const presented = bearerToken(c.req.header('authorization'));
-    const secret = await main();
-    if (secret === '') throw new ConfigError('The ingestion token resolved to an empty string.');
-    let scope: Scope | undefined;
-    if (presented !== undefined) {
-      if (sameSecret(presented, secret)) scope = { all: true };
-      // '' is an instance without a usable token: it matches nothing.
-      for (const [instance, instanceSecret] of await scoped()) {
-        if (instanceSecret !== '' && sameSecret(presented, instanceSecret) && !scope)
-          scope = { all: false, instance };
-      }
-    }
-    if (!scope) {
-      return fail(
-        c,
-        401,
-        IngestErrorCodes.UNAUTHORIZED,
-        'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the ingestion token.',
-        {},
-        { 'www-authenticate': 'Bearer' },
-      );
-    }
-    c.set('scope' as never, scope as never);
-    await next();
-  };
-};
-
-const scopeOf = (c: Context): Scope => c.get('scope' as never) as Scope;
-
-/** A 403 when the request's token is scoped to another instance than the one it names. */
-const outOfScope = (c: Context, instance: string) => {
-  const scope = scopeOf(c);
-  if (scope.all || scope.instance === instance) return undefined;
-  return fail(
-    c,
-    403,
-    IngestErrorCodes.FORBIDDEN,
-    `This token belongs to instance "${scope.instance}" and may not read or write instance "${instance}".`,
-  );
-};
 
 /**
  * The reference ingestion endpoint: `POST /incidents` (a Ferry batch), `GET /incidents` (what arrived,
