@@ -139,7 +139,10 @@ export async function startDemoSource(options: DemoSourceOptions): Promise<DemoS
     store,
     stream(n) {
       const stream = streams.stores[n - 1];
-      if (!stream) throw new RangeError(`No stream ${n}: the source has ${streams.stores.length}.`);
+      if (!stream)
+        throw new ConfigError(
+          `No stream ${n}: the demo source was started with ${streams.stores.length} (option streams).`,
+        );
       return stream;
     },
     streamUrl: (n) => `${server.url}/streams/${n}`,
