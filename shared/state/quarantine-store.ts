@@ -1,6 +1,6 @@
-// The quarantine's persistence: its interface and its DynamoDB implementation in one file, as the
-// replay store is, with every update expression and condition written out where a reader checks it
-// (hence over 300 lines).
+// Over 300 lines: the quarantine's persistence, its interface and its DynamoDB implementation in one
+// file as the replay store is, with every update expression and condition written out where a reader
+// checks it.
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
