@@ -353,7 +353,7 @@ describe('the ingestion endpoint', () => {
   });
 
   it('compares tokens in constant time (SHA-256 digests through timingSafeEqual; timing is not asserted)', () => {
-    const app = readFileSync(join(ROOT, 'functions/ingest/app.ts'), 'utf8');
+    const app = readFileSync(join(ROOT, 'functions/ingest/bearer-auth.ts'), 'utf8');
     expect(app).toMatch(/timingSafeEqual\(digest\(presented\), digest\(expected\)\)/);
     expect(app).not.toMatch(/presented\s*===\s*secret|secret\s*===\s*presented/);
   });

@@ -64,11 +64,12 @@ interface Harness {
 const anInstance = async (
   params: Record<string, unknown> = {},
   overrides: Record<string, unknown> = {},
+  idPrefix = 'runner',
 ): Promise<Harness> => {
   const clock = createManualClock(T0);
   const source = await startDemoSource({ apiKey: API_KEY, ratePerSecond: 0, now: clock.now });
   cleanups.push(() => source.close());
-  const instanceId = anInstanceId('runner');
+  const instanceId = anInstanceId(idPrefix);
   const document = instanceDocumentSchema.parse({
     id: instanceId,
     connector: 'helloworld',
@@ -207,7 +208,9 @@ describe('runFetch: fetching', () => {
   });
 
   it('writes the history under the instance id even when a secret holds a run of that id', async () => {
-    const instance = await anInstance();
+    // An id of its own: the registry is process-wide, and a secret holding "runner-4…" would also be a
+    // cut of every later "runner-4…" id in this file.
+    const instance = await anInstance({}, {}, 'secret-holder');
     registerSecrets([`Tok-${instance.instanceId}-Z9`]);
 
     const outcome = await instance.run();
