@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError, StateCorruptError } from '../../shared/errors.js';
+import { forEachBounded } from '../../shared/for-each-bounded.js';
 import { type Incident, incidentKey } from '../../shared/incident.js';
 
 /** One Ferry batch as the endpoint received it (already validated). */
@@ -200,33 +201,6 @@ const identity = (incident: Incident): string => {
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-
-/**
- * Runs `work` over `items` with at most `limit` in flight. The first failure stops new work; the
- * ones in flight settle before it is thrown, so nothing is still writing when the request answers.
- */
-const forEachBounded = async <T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> => {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        await work(items[index] as T, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-  if (failure) throw failure.reason;
-};
 
 /** The DynamoDB implementation of {@link IncidentStore} (table: {@link incidentsTableDefinition}). */
 export class DynamoIncidentStore implements IncidentStore {

@@ -5,11 +5,11 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { SinkError } from '../errors.js';
+import { forEachBounded } from '../for-each-bounded.js';
 import { type BackoffOptions, backoffDelay, sleep } from '../retry.js';
 import { type DeliveryLedger, ledgerScope } from '../state/delivery-ledger.js';
 import { DEFAULT_MAX_ENTRY_BYTES, entrySize, packEntries, toEntry } from './eventbridge-entries.js';
 import { fitIncident, type Truncation, truncationNotice } from './fit-incident.js';
-import { forEachBounded } from './for-each-bounded.js';
 import {
   DEFAULT_LEDGER_TTL_SECONDS,
   type LedgerSession,

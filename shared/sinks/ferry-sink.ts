@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { SinkError } from '../errors.js';
+import { forEachBounded } from '../for-each-bounded.js';
 import { createHttpClient, type HttpClientOptions } from '../http-client.js';
 import type { Incident } from '../incident.js';
 import { fitIncident, type Truncation, truncationNotice, utf8Bytes } from './fit-incident.js';
-import { forEachBounded } from './for-each-bounded.js';
 import { requireTls } from './require-tls.js';
 import type { IncidentBatch, KeyedIncident, PushOptions, PushResult, Sink } from './sink.js';
 import { toSinkError } from './sink-error.js';

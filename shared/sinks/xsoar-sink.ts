@@ -2,6 +2,7 @@
 // whose steps share the ledger session, the outcome maps and the size fitting; split up, each part
 // would take half a dozen of them as parameters.
 import { ErrorCodes, errorMessage, SinkError, SourceError } from '../errors.js';
+import { forEachBounded } from '../for-each-bounded.js';
 import { createHttpClient, type HttpClientOptions } from '../http-client.js';
 import type { Incident } from '../incident.js';
 import { redactAndTruncate } from '../redact.js';
@@ -14,7 +15,6 @@ import {
   truncationNotice,
   utf8Bytes,
 } from './fit-incident.js';
-import { forEachBounded } from './for-each-bounded.js';
 import {
   DEFAULT_LEDGER_TTL_SECONDS,
   type LedgerSession,

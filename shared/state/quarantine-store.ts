@@ -5,9 +5,9 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LeaseHeldError, StateConflictError } from '../errors.js';
+import { forEachBounded } from '../for-each-bounded.js';
 import type { QuarantineCandidate, QuarantineReason } from '../quarantine/partition-incidents.js';
 import { redact } from '../redact.js';
-import { forEachBounded } from '../sinks/for-each-bounded.js';
 
 /** Sort-key prefix of quarantine items, beside the instance's STATE, HISTORY#, REPLAY# and LEDGER# items. */
 export const QUARANTINE_PREFIX = 'QUARANTINE#';

@@ -8,6 +8,7 @@ import { startScheduler } from '../../local/scheduler.js';
 import type { InstanceSource } from '../../shared/config/instance-source.js';
 import { type InstanceDocument, instanceDocumentSchema } from '../../shared/config/schema.js';
 import { createSecretResolver } from '../../shared/config/secrets.js';
+import { forEachBounded } from '../../shared/for-each-bounded.js';
 import { createFetchHandler } from '../../shared/handler/create-fetch-handler.js';
 import type { RunOutcome } from '../../shared/runner/run-fetch.js';
 import { DynamoStateStore } from '../../shared/state/dynamo-state-store.js';
@@ -78,16 +79,6 @@ const median = (values: number[]) =>
     50,
   );
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-const eachBounded = async <T>(items: T[], limit: number, work: (item: T) => Promise<void>) => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-};
-
 describe(`load: ${INSTANCES} instances every ${INTERVAL_MS / 1000} s for ${DURATION_MS / 1000} s`, () => {
   it(
     'leaves no lease behind, starves no instance, loses nothing, keeps memory flat',
@@ -143,7 +134,7 @@ describe(`load: ${INSTANCES} instances every ${INTERVAL_MS / 1000} s for ${DURAT
 
       // The last scheduled fetch of each instance, after the load: everything generated must arrive.
       const final: RunOutcome[] = [];
-      await eachBounded(documents, 10, async (document) => {
+      await forEachBounded(documents, 10, async (document) => {
         final.push((await handler({ instanceId: document.id }, aLambdaContext(60_000))) as RunOutcome);
       });
       const endMs = Date.now();
@@ -156,7 +147,7 @@ describe(`load: ${INSTANCES} instances every ${INTERVAL_MS / 1000} s for ${DURAT
       let stored = 0;
       let lost = 0;
       let leasesLeft = 0;
-      await eachBounded(documents, 10, async (document) => {
+      await forEachBounded(documents, 10, async (document) => {
         const ids = new Set(
           (await listAllIncidents(fixture.incidents, document.id)).map((s) => s.incident.dbotMirrorId),
         );

@@ -15,6 +15,7 @@ import { startDemoSource } from '../../../local/demo-source/server.js';
 import { defaultLocal } from '../../../local/runtime.js';
 import type { ScheduledRun } from '../../../local/scheduler.js';
 import { startLocalSystem } from '../../../local/system.js';
+import { forEachBounded } from '../../../shared/for-each-bounded.js';
 import { createLogger } from '../../../shared/logger.js';
 import { listAllIncidents } from '../../helpers/ingest.js';
 import { type FetchRecord, tallyFetches } from './fetch-tally.js';
@@ -102,16 +103,6 @@ export interface Percentiles {
   readonly p99: number;
   readonly max: number;
 }
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-const eachBounded = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -214,7 +205,7 @@ export const runScale = async (options: ScaleRunOptions): Promise<ScaleFigures> 
     let duplicated = 0;
     let unexpected = 0;
     let leasesLeft = 0;
-    await eachBounded(ids, 16, async (id) => {
+    await forEachBounded(ids, 16, async (id) => {
       const n = Number(id.slice('scale-'.length));
       const produced = new Set(
         demo
