@@ -396,8 +396,9 @@ export class DynamoStateStore implements StateStore {
   }
 
   async writeHistory(record: HistoryRecord): Promise<void> {
-    const expiresAt =
-      record.expiresAt ?? Math.floor(Date.parse(record.startedAt) / 1000) + this.#retentionSeconds;
+    // From the real clock, as TTL compares with real time: a record counted from a run's own clock (a
+    // test's, or a replay's window) could be swept before anyone reads it.
+    const expiresAt = record.expiresAt ?? Math.floor(Date.now() / 1000) + this.#retentionSeconds;
     await this.#doc.send(
       new PutCommand({
         TableName: this.#table,
